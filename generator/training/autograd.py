@@ -1,0 +1,290 @@
+"""A tiny reverse-mode autograd over NumPy arrays (a tensor-valued micrograd).
+
+Every operation computes its forward result and defines, right beside it, a
+`_backward` closure that applies the chain rule for that one operation.
+`Tensor.backward()` then visits the graph in reverse topological order.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+
+def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum `grad` over the axes NumPy broadcast, so it matches `shape` again."""
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and grad.shape[axis] != 1:
+            grad = grad.sum(axis=axis, keepdims=True)
+    return grad
+
+
+class Tensor:
+    """An array that remembers how it was made, so gradients can flow back."""
+
+    def __init__(self, data, children: tuple[Tensor, ...] = (), requires_grad: bool = False):
+        self.data = np.asarray(data)
+        self.grad: np.ndarray | None = None
+        self.requires_grad = requires_grad or any(c.requires_grad for c in children)
+        self._children = children
+        self._backward = lambda: None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    def _accumulate(self, grad: np.ndarray) -> None:
+        if self.requires_grad:
+            self.grad = grad if self.grad is None else self.grad + grad
+
+    # ---- elementwise arithmetic -------------------------------------------
+    def __add__(self, other) -> Tensor:
+        other = as_tensor(other, like=self)
+        out = Tensor(self.data + other.data, (self, other))
+
+        def _backward():  # d(a+b)/da = 1, d(a+b)/db = 1
+            self._accumulate(_unbroadcast(out.grad, self.shape))
+            other._accumulate(_unbroadcast(out.grad, other.shape))
+
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other) -> Tensor:
+        other = as_tensor(other, like=self)
+        out = Tensor(self.data * other.data, (self, other))
+
+        def _backward():  # d(a*b)/da = b, d(a*b)/db = a
+            self._accumulate(_unbroadcast(out.grad * other.data, self.shape))
+            other._accumulate(_unbroadcast(out.grad * self.data, other.shape))
+
+        out._backward = _backward
+        return out
+
+    def __neg__(self) -> Tensor:
+        return self * -1.0
+
+    def __sub__(self, other) -> Tensor:
+        return self + (-as_tensor(other, like=self))
+
+    __radd__ = __add__
+    __rmul__ = __mul__
+
+    # ---- linear algebra and shapes -----------------------------------------
+    def __matmul__(self, other) -> Tensor:
+        other = as_tensor(other, like=self)
+        if other.data.ndim == 2 and self.data.ndim > 2:
+            return self._matmul_weight(other)
+        out = Tensor(self.data @ other.data, (self, other))
+
+        def _backward():  # C = A @ B  =>  dA = dC @ B^T,  dB = A^T @ dC
+            self._accumulate(_unbroadcast(out.grad @ np.swapaxes(other.data, -1, -2), self.shape))
+            other._accumulate(_unbroadcast(np.swapaxes(self.data, -1, -2) @ out.grad, other.shape))
+
+        out._backward = _backward
+        return out
+
+    def _matmul_weight(self, weight: Tensor) -> Tensor:
+        """(..., n_in) @ (n_in, n_out): the same product, done as one 2-D matrix multiply (faster)."""
+        x2d = self.data.reshape(-1, self.shape[-1])                       # (N, n_in)
+        out = Tensor((x2d @ weight.data).reshape(*self.shape[:-1], -1), (self, weight))
+
+        def _backward():
+            g2d = out.grad.reshape(-1, weight.shape[1])                    # (N, n_out)
+            self._accumulate((g2d @ weight.data.T).reshape(self.shape))
+            weight._accumulate(x2d.T @ g2d)
+
+        out._backward = _backward
+        return out
+
+    def reshape(self, *shape: int) -> Tensor:
+        out = Tensor(self.data.reshape(shape), (self,))
+
+        def _backward():
+            self._accumulate(out.grad.reshape(self.shape))
+
+        out._backward = _backward
+        return out
+
+    def transpose(self, *axes: int) -> Tensor:
+        out = Tensor(self.data.transpose(axes), (self,))
+
+        def _backward():
+            self._accumulate(out.grad.transpose(np.argsort(axes)))
+
+        out._backward = _backward
+        return out
+
+    def __getitem__(self, index) -> Tensor:
+        out = Tensor(self.data[index], (self,))
+
+        def _backward():  # the gradient goes back to the picked positions only
+            grad = np.zeros_like(self.data)
+            if _may_repeat(index):
+                np.add.at(grad, index, out.grad)   # a row picked twice gets both gradients
+            else:
+                grad[index] = out.grad
+            self._accumulate(grad)
+
+        out._backward = _backward
+        return out
+
+    def sum(self) -> Tensor:
+        out = Tensor(self.data.sum(), (self,))
+
+        def _backward():
+            self._accumulate(np.broadcast_to(out.grad, self.shape).copy())
+
+        out._backward = _backward
+        return out
+
+    def mean(self) -> Tensor:
+        return self.sum() * (1.0 / self.data.size)
+
+    # ---- nonlinearities ------------------------------------------------------
+    def gelu(self) -> Tensor:
+        """GELU, tanh approximation (as in GPT-2)."""
+        x = self.data
+        c = math.sqrt(2.0 / math.pi)
+        inner = c * (x + 0.044715 * x * x * x)  # (x*x*x: much faster than x**3)
+        t = np.tanh(inner)
+        out = Tensor(0.5 * x * (1.0 + t), (self,))
+
+        def _backward():
+            d_inner = c * (1.0 + 3 * 0.044715 * x * x)
+            local = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * d_inner
+            self._accumulate(out.grad * local)
+
+        out._backward = _backward
+        return out
+
+    def softmax(self, causal: bool = False) -> Tensor:
+        """Softmax over the last axis.
+
+        causal=True: for attention scores (..., T, T), row t may only put weight on
+        columns 0..t (no peeking at later tokens); the rest get probability 0.
+        """
+        z = self.data + _causal_mask(self.shape[-1], self.data.dtype) if causal else self.data.copy()
+        z -= z.max(axis=-1, keepdims=True)        # shift for stability (softmax is unchanged)
+        p = np.exp(z, out=z)                      # in place: these arrays are large
+        p /= p.sum(axis=-1, keepdims=True)
+        out = Tensor(p, (self,))
+
+        def _backward():  # Jacobian-vector product: p * (g - sum(g * p)), computed in place
+            grad = out.grad * p
+            grad -= p * grad.sum(axis=-1, keepdims=True)
+            self._accumulate(grad)
+
+        out._backward = _backward
+        return out
+
+    def layer_norm(self, weight: Tensor, bias: Tensor, eps: float = 1e-5) -> Tensor:
+        """Normalise the last axis to zero mean and unit variance, then scale and shift."""
+        x = self.data
+        mu = x.mean(axis=-1, keepdims=True)
+        inv_std = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
+        x_hat = (x - mu) * inv_std
+        out = Tensor(x_hat * weight.data + bias.data, (self, weight, bias))
+
+        def _backward():
+            g = out.grad
+            weight._accumulate(_unbroadcast(g * x_hat, weight.shape))
+            bias._accumulate(_unbroadcast(g, bias.shape))
+            g_hat = g * weight.data  # gradient w.r.t. the normalised x
+            n = x.shape[-1]
+            self._accumulate(
+                inv_std / n * (n * g_hat - g_hat.sum(-1, keepdims=True)
+                               - x_hat * (g_hat * x_hat).sum(-1, keepdims=True))
+            )
+
+        out._backward = _backward
+        return out
+
+    # ---- losses --------------------------------------------------------------
+    def cross_entropy(self, targets: np.ndarray, mask: np.ndarray | None = None) -> Tensor:
+        """Mean of -log p(target) over positions where `mask` is 1.
+
+        self: logits (..., V); targets: integer ids (...); mask: 0/1 weights (...).
+        """
+        z = self.data - self.data.max(axis=-1, keepdims=True)
+        log_probs = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+        mask = np.ones(targets.shape, self.data.dtype) if mask is None else mask.astype(self.data.dtype)
+        count = mask.sum()
+        picked = np.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]
+        out = Tensor(-(picked * mask).sum() / count, (self,))
+
+        def _backward():  # d loss / d logits = (softmax - one_hot) * mask / count
+            grad = np.exp(log_probs)
+            np.put_along_axis(grad, targets[..., None],
+                              np.take_along_axis(grad, targets[..., None], axis=-1) - 1.0, axis=-1)
+            self._accumulate(out.grad * grad * (mask / count)[..., None])
+
+        out._backward = _backward
+        return out
+
+    def neg_log_sigmoid(self) -> Tensor:
+        """Elementwise -log(sigmoid(x)), computed stably as log(1 + exp(-x))."""
+        x = self.data
+        out = Tensor(np.logaddexp(0.0, -x), (self,))
+
+        def _backward():  # d/dx -log sigmoid(x) = sigmoid(x) - 1
+            self._accumulate(out.grad * (sigmoid(x) - 1.0))
+
+        out._backward = _backward
+        return out
+
+    # ---- backpropagation -----------------------------------------------------
+    def backward(self) -> None:
+        # Order the graph so each node comes after everything it was built from,
+        # then apply the chain rule from the output back to the leaves.
+        order: list[Tensor] = []
+        seen: set[int] = set()
+
+        def visit(node: Tensor) -> None:
+            if id(node) not in seen and node.requires_grad:
+                seen.add(id(node))
+                for child in node._children:
+                    visit(child)
+                order.append(node)
+
+        visit(self)
+        self.grad = np.ones_like(self.data)
+        for node in reversed(order):
+            node._backward()
+
+
+@functools.lru_cache(maxsize=8)
+def _causal_mask(T: int, dtype) -> np.ndarray:
+    """(T, T): 0 on and below the diagonal, -inf above it (the future)."""
+    return np.triu(np.full((T, T), -np.inf, dtype=dtype), k=1)
+
+
+def _may_repeat(index) -> bool:
+    """True if an index can pick the same element twice (integer arrays can; slices cannot)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (np.ndarray, list)) for p in parts)
+
+
+def as_tensor(x, like: Tensor | None = None) -> Tensor:
+    """Wrap a constant (number or array) so it can take part in an operation.
+
+    Constants take the dtype of the tensor they meet, so float32 stays float32.
+    """
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(np.asarray(x, dtype=like.data.dtype if like is not None else None))
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Numerically stable logistic function."""
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+class Parameter(Tensor):
+    """A leaf tensor that training updates."""
+
+    def __init__(self, data):
+        super().__init__(data, requires_grad=True)

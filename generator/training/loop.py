@@ -1,0 +1,30 @@
+"""One optimisation step, shared by all three stages."""
+
+from __future__ import annotations
+
+import math
+
+from .autograd import Tensor
+from .optim import AdamW, clip_grad_norm
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite: training stops instead of going on with garbage."""
+
+    def __init__(self, stage: str, step: int, loss: float):
+        super().__init__(f"{stage}: loss became {loss} at step {step}; "
+                         "try a lower learning rate in course.toml")
+        self.stage, self.step = stage, step
+
+
+def optimise(opt: AdamW, loss: Tensor, lr: float, grad_clip: float, stage: str, step: int) -> float:
+    """backward -> clip -> update. Returns the gradient norm before clipping."""
+    value = float(loss.data)
+    if not math.isfinite(value):
+        raise TrainingDiverged(stage, step, value)
+    opt.zero_grad()
+    loss.backward()                                   # fills p.grad for every parameter
+    norm = clip_grad_norm(opt.params, grad_clip)      # tame rare huge gradients
+    opt.lr = lr
+    opt.step()                                        # AdamW update
+    return norm

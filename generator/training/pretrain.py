@@ -1,0 +1,87 @@
+"""Stage 1, pretraining: learn to predict the next token of the course corpus."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .autograd import Tensor
+from .loop import optimise
+from .model import GPT, generate
+from .optim import AdamW, cosine_lr
+
+
+@dataclass(frozen=True)
+class PretrainConfig:
+    steps: int = 600
+    batch_size: int = 16
+    seq_len: int = 32           # tokens of context per training example
+    lr: float = 4e-3
+    warmup: int = 30
+    weight_decay: float = 0.1
+    grad_clip: float = 1.0
+    eval_every: int = 50        # validation loss every this many steps
+    samples_at: int = 4         # checkpoints at which the model writes from each prompt
+    sample_tokens: int = 60
+    temperature: float = 0.8
+
+
+@dataclass
+class PretrainLog:
+    train_loss: list[float] = field(default_factory=list)        # one per step
+    evals: list[dict] = field(default_factory=list)              # step, val_loss, perplexity, lr, tokens_seen
+    samples: list[dict] = field(default_factory=list)            # step, prompt, text
+
+
+def get_batch(rng: np.random.Generator, tokens: np.ndarray, batch_size: int, seq_len: int):
+    """Random windows of the token stream; targets are the inputs shifted by one."""
+    starts = rng.integers(0, len(tokens) - seq_len - 1, size=batch_size)
+    x = np.stack([tokens[s:s + seq_len] for s in starts])          # (B, T)
+    y = np.stack([tokens[s + 1:s + seq_len + 1] for s in starts])  # (B, T)
+    return x, y
+
+
+def next_token_loss(model: GPT, x: np.ndarray, y: np.ndarray) -> Tensor:
+    """Cross-entropy: -log p(correct next token), averaged over every position."""
+    logits = model(x)                      # (B, T, V)
+    return logits.cross_entropy(y)
+
+
+def evaluate(model: GPT, tokens: np.ndarray, seq_len: int) -> float:
+    """Average next-token loss over the whole validation stream, chunk by chunk."""
+    total, count = 0.0, 0
+    for s in range(0, len(tokens) - 1, seq_len):
+        chunk = tokens[s:s + seq_len + 1]
+        x, y = chunk[None, :-1], chunk[None, 1:]                 # (1, T) each
+        total += float(next_token_loss(model, x, y).data) * y.size
+        count += y.size
+    return total / count
+
+
+def pretrain(model: GPT, train: np.ndarray, val: np.ndarray, prompts: dict[str, list[int]],
+             cfg: PretrainConfig, rng: np.random.Generator, log=print) -> PretrainLog:
+    """The training loop: sample a batch, compute the loss, step, and look at it now and then."""
+    history = PretrainLog()
+    opt = AdamW(model.parameters(), cfg.lr, weight_decay=cfg.weight_decay)
+    sample_rng = np.random.default_rng(rng.integers(2**32))   # sampling never disturbs training
+    sample_steps = set(np.linspace(0, cfg.steps, cfg.samples_at).astype(int).tolist())
+    for step in range(cfg.steps + 1):
+        if step % cfg.eval_every == 0 or step == cfg.steps:
+            val_loss = evaluate(model, val, cfg.seq_len)
+            lr = cosine_lr(min(step, cfg.steps - 1), cfg.steps, cfg.lr, cfg.warmup)
+            history.evals.append({"step": step, "val_loss": val_loss, "perplexity": math.exp(val_loss),
+                                  "lr": lr, "tokens_seen": step * cfg.batch_size * cfg.seq_len})
+            log(f"step {step:4d} | val loss {val_loss:.4f} | perplexity {math.exp(val_loss):6.2f}")
+        if step in sample_steps:
+            outs = generate(model, list(prompts.values()), cfg.sample_tokens, sample_rng, cfg.temperature)
+            for prompt, out in zip(prompts, outs):
+                history.samples.append({"step": step, "prompt": prompt, "ids": out})
+        if step == cfg.steps:
+            break
+        x, y = get_batch(rng, train, cfg.batch_size, cfg.seq_len)
+        loss = next_token_loss(model, x, y)
+        optimise(opt, loss, cosine_lr(step, cfg.steps, cfg.lr, cfg.warmup), cfg.grad_clip, "pretraining", step)
+        history.train_loss.append(float(loss.data))
+    return history
