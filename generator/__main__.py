@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--content", default="content", help="course folder (default: content)")
         if name != "check":
             p.add_argument("--quick", action="store_true", help="a much shorter run, for tests")
+            p.add_argument("--seed", type=int, help="override the seed in course.toml")
         if name == "build":
             p.add_argument("--out", default="build", help="output folder (default: build)")
     args = parser.parse_args(argv)
@@ -30,13 +31,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.content}: OK")
             return 0
         from .pipeline import run_pipeline
+        if args.seed is not None:
+            course = course.with_seed(args.seed)
         run = run_pipeline(course, quick=args.quick)
         if args.command == "train":
             print(json.dumps(run["summary"], indent=2))
         else:
-            out = Path(args.out)
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "metrics.json").write_text(json.dumps(run, indent=1) + "\n")
+            from .render import render_outputs, write_atomically
+            write_atomically(Path(args.out), render_outputs(course, run))
+            print(f"wrote {args.out}/")
         return 0
     except ContentError as err:
         print(f"error: the course in {args.content} has problems:", file=sys.stderr)

@@ -12,6 +12,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import source
+from .format import METRICS
 from .training.model import GPTConfig
 from .training.pretrain import PretrainConfig
 from .training.reward import RewardConfig
@@ -108,6 +110,12 @@ class Course:
     teaching: dict                  # content/teaching.toml as parsed
     production: tuple[dict, ...]    # content/production.toml [[system]] entries
     concepts: tuple[Concept, ...] = field(default=())
+
+    def with_seed(self, seed: int) -> Course:
+        """The same course trained from another seed."""
+        return dataclasses.replace(
+            self, settings=dataclasses.replace(self.settings, seed=seed),
+            quick_settings=dataclasses.replace(self.quick_settings, seed=seed))
 
     def texts(self) -> list[str]:
         """Every text the model will read, so the tokenizer's alphabet can cover it."""
@@ -307,11 +315,23 @@ def load_course(root: Path | str) -> Course:
 
     teaching = reader.toml("teaching.toml") or {}
     production = reader.toml("production.toml") or {}
+    concept_data = reader.toml("concept_map.toml") or {}
+    concepts = reader.entries("concept_map.toml", concept_data, "concept", Concept,
+                              ("concept", "doc_ref", "symbol", "metric", "stage"))
+    for entry in concepts:
+        if not source.exists(entry.symbol):
+            reader.problem("concept_map.toml", f"concept {entry.concept!r}.symbol",
+                           f"{entry.symbol!r} names no function or class in generator/training; "
+                           "use module.function or module.Class.method", near=entry.symbol)
+        if entry.metric not in METRICS:
+            reader.problem("concept_map.toml", f"concept {entry.concept!r}.metric",
+                           f"{entry.metric!r} is not a run figure; use one of the keys listed in "
+                           "docs/metrics.md", near=entry.metric)
 
     course = None
     if not reader.problems:
         course = Course(root, meta, settings, quick, tuple(corpus), tuple(sft_pairs), tuple(heldout),
-                        tuple(prefs), case, teaching, tuple(production.get("system", [])))
+                        tuple(prefs), case, teaching, tuple(production.get("system", [])), tuple(concepts))
         _check_fit(reader, course)
     if reader.problems:
         raise ContentError(reader.problems)

@@ -1,0 +1,53 @@
+"""Verdicts on the run: each states its rule and whether this run met it.
+
+The page colours its metric cards with these, and the docs quote them, so the
+words 'passed' or 'missed' always follow from the numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .format import loss, pct, signed
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    stage: str          # pretrain | sft | reward
+    label: str          # what is measured
+    value: str          # this run's figure, formatted
+    rule: str           # the rule, in words, with its threshold from this run
+    passed: bool
+
+
+def run_checks(summary: dict) -> list[Check]:
+    p, s, r, t = summary["pretrain"], summary["sft"], summary["reward"], summary["theory"]
+    ln_v = t["ln_vocab"]
+    return [
+        Check("untrained_near_ln_v", "pretrain", "Loss before training", loss(p["initial_loss"]),
+              f"within 5% of ln V = {loss(ln_v)} (an untrained model guesses uniformly)",
+              abs(p["initial_loss"] - ln_v) <= 0.05 * ln_v),
+        Check("val_below_uniform", "pretrain", "Final validation loss", loss(p["final_val_loss"]),
+              f"at least 35% below ln V, i.e. at most {loss(0.65 * ln_v)}",
+              p["final_val_loss"] <= 0.65 * ln_v),
+        Check("val_below_bigram", "pretrain", "Final validation loss vs bigram", loss(p["final_val_loss"]),
+              f"below the bigram baseline's {loss(p['bigram_val_loss'])}",
+              p["final_val_loss"] < p["bigram_val_loss"]),
+        Check("sft_loss_drop", "sft", "Final SFT loss", loss(s["final_loss"]),
+              f"at most 25% of the first step's {loss(s['first_loss'])}, i.e. {loss(0.25 * s['first_loss'])}",
+              s["final_loss"] <= 0.25 * s["first_loss"]),
+        Check("sft_token_accuracy", "sft", "Answer-token accuracy", pct(s["final_token_accuracy"]),
+              "at least 90% of the expert's answer tokens predicted", s["final_token_accuracy"] >= 0.9),
+        Check("rm_starts_at_ln2", "reward", "First reward-model loss", loss(r["first_loss"]),
+              f"close to ln 2 = {loss(t['ln_2'])}, since a fresh head gives margins near 0",
+              abs(r["first_loss"] - t["ln_2"]) <= 0.1),
+        Check("rm_train_accuracy", "reward", "Training pairs ranked right", pct(r["train_accuracy"]),
+              "every training pair ranked right (100%)", r["train_accuracy"] == 1.0),
+        Check("rm_heldout_accuracy", "reward", "Held-out pairs ranked right", pct(r["heldout_accuracy"]),
+              f"at least 75% with a positive mean held-out margin (here {signed(r['heldout_mean_margin'])})",
+              r["heldout_accuracy"] >= 0.75 and r["heldout_mean_margin"] > 0),
+        Check("rm_beats_length", "reward", "Held-out accuracy vs length rule", pct(r["heldout_accuracy"]),
+              f"above the longer-answer-wins baseline's {pct(r['length_baseline_accuracy'])}",
+              r["heldout_accuracy"] > r["length_baseline_accuracy"]),
+    ]

@@ -1,0 +1,124 @@
+"""The one formatting path: every number a reader sees is turned into text here.
+
+Templates use the Jinja filters registered from FILTERS; content prose uses
+placeholders like {pretrain.final_val_loss}, resolved through the same METRICS table.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+
+def loss(x: float) -> str:
+    """A loss in nats, 3 decimals: 2.459."""
+    return f"{x:.3f}"
+
+
+def pct(x: float) -> str:
+    """A share as a percentage: 0.75 -> 75%, 0.9955 -> 99.6%."""
+    value = 100 * x
+    return f"{value:.0f}%" if abs(value - round(value)) < 0.05 else f"{value:.1f}%"
+
+
+def signed(x: float) -> str:
+    """A score or margin with its sign: +1.093, -0.038."""
+    return f"{x:+.3f}".replace("-", "\u2212")
+
+
+def score(x: float) -> str:
+    """A reward score (sign only when negative)."""
+    return f"{x:.3f}".replace("-", "\u2212")
+
+
+def integer(x: float) -> str:
+    """A count with thousands separators: 307,200."""
+    return f"{int(round(x)):,}"
+
+
+def ratio(x: float) -> str:
+    """A multiplier: 0.458 -> 0.46x."""
+    return f"{x:.2f}\u00d7"
+
+
+def perplexity(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def change_pct(first: float, last: float) -> str:
+    """Relative change from first to last: -46.7%."""
+    return f"{100 * (last - first) / abs(first):+.1f}%".replace("-", "\u2212")
+
+
+def seconds(x: float) -> str:
+    return f"{x:.1f} s"
+
+
+FILTERS = {
+    "loss": loss, "pct": pct, "signed": signed, "score": score, "integer": integer,
+    "ratio": ratio, "perplexity": perplexity, "seconds": seconds,
+}
+
+# summary key -> (formatter, short label). The keys content prose may quote as {key}.
+METRICS: dict[str, tuple[str, str]] = {
+    "pretrain.initial_loss": ("loss", "validation loss before training"),
+    "pretrain.first_train_loss": ("loss", "first training-step loss"),
+    "pretrain.final_train_loss": ("loss", "final training loss"),
+    "pretrain.final_val_loss": ("loss", "final validation loss"),
+    "pretrain.final_perplexity": ("perplexity", "final validation perplexity"),
+    "pretrain.uniform_loss": ("loss", "uniform guess (ln V)"),
+    "pretrain.unigram_val_loss": ("loss", "unigram baseline"),
+    "pretrain.bigram_val_loss": ("loss", "bigram baseline"),
+    "pretrain.tokens_seen": ("integer", "training tokens seen"),
+    "sft.first_loss": ("loss", "first SFT loss"),
+    "sft.final_loss": ("loss", "final SFT loss"),
+    "sft.first_token_accuracy": ("pct", "answer-token accuracy before SFT"),
+    "sft.final_token_accuracy": ("pct", "answer-token accuracy after SFT"),
+    "sft.heldout_loss": ("loss", "loss on held-out questions"),
+    "sft.heldout_token_accuracy": ("pct", "answer-token accuracy on held-out questions"),
+    "reward.first_loss": ("loss", "first reward-model loss"),
+    "reward.final_loss": ("loss", "final reward-model loss"),
+    "reward.first_margin": ("signed", "first mean margin"),
+    "reward.final_margin": ("signed", "final mean margin"),
+    "reward.train_accuracy": ("pct", "training pairs ranked right"),
+    "reward.heldout_accuracy": ("pct", "held-out pairs ranked right"),
+    "reward.heldout_mean_margin": ("signed", "mean held-out margin"),
+    "reward.length_baseline_accuracy": ("pct", "longer-answer-wins baseline"),
+    "reward.pairs": ("integer", "preference pairs"),
+    "config.seed": ("integer", "seed"),
+    "config.vocab_size": ("integer", "vocabulary size"),
+    "config.parameters": ("integer", "model parameters"),
+    "config.merges": ("integer", "BPE merges"),
+    "theory.ln_vocab": ("loss", "ln V"),
+    "theory.ln_2": ("loss", "ln 2"),
+}
+
+PLACEHOLDER = re.compile(r"\{([a-z_]+\.[a-z_0-9]+)\}")
+
+
+def lookup(summary: dict, key: str):
+    """summary['a']['b'] for key 'a.b'."""
+    value = summary
+    for part in key.split("."):
+        value = value[part]
+    return value
+
+
+def metric(summary: dict, key: str) -> str:
+    """The formatted value of one summary figure."""
+    kind, _ = METRICS[key]
+    value = lookup(summary, key)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return FILTERS[kind](value)
+
+
+def fill_placeholders(text: str, summary: dict) -> str:
+    """Replace {section.key} in content prose with the run's formatted figure."""
+    return PLACEHOLDER.sub(lambda m: metric(summary, m.group(1)) if m.group(1) in METRICS else m.group(0),
+                           text)
+
+
+def unknown_placeholders(text: str) -> list[str]:
+    """Placeholders in `text` that name no known figure (for content validation)."""
+    return [key for key in PLACEHOLDER.findall(text) if key not in METRICS]

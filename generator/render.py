@@ -1,0 +1,134 @@
+"""Run + Course -> the files in build/: Jinja environments, the shared view, an atomic writer."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import markdown as markdown_lib
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from . import format as fmt
+from .checks import run_checks
+from .content import Course
+from .source import Excerpt, highlight_css, locate
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+
+PAGE = "llm_training_infographic.html"
+GUIDE = "llm_training_complete_explanation.md"
+ALIGNMENT = "code_output_alignment.md"
+METRICS = "metrics.json"
+
+# The functions each stage's code walkthrough shows, in reading order.
+STAGE_CODE: dict[str, list[str]] = {
+    "pretrain": ["tokenizer.train_bpe", "model.CausalSelfAttention.__call__",
+                 "pretrain.next_token_loss", "pretrain.pretrain"],
+    "sft": ["sft.build_batch", "sft.sft"],
+    "reward": ["reward.bradley_terry_loss", "model.RewardModel.__call__",
+               "reward.train_reward_model", "reward.cross_validated_margins"],
+    "engine": ["autograd.Tensor.backward", "autograd.Tensor.cross_entropy", "loop.optimise"],
+}
+
+_SAFE_HREF = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
+
+
+def markdown_html(text: str) -> Markup:
+    """Content markdown -> HTML that cannot inject: raw HTML is escaped, unsafe links dropped."""
+    rendered = markdown_lib.markdown(html.escape(text, quote=False), extensions=["tables", "sane_lists"])
+    rendered = re.sub(r'href="([^"]*)"',
+                      lambda m: m.group(0) if _SAFE_HREF.match(html.unescape(m.group(1))) else 'href="#"',
+                      rendered)
+    return Markup(rendered)
+
+
+def markdown_text(text: str) -> str:
+    """Content text for the markdown docs: HTML-escaped, script links neutralised, one line in tables."""
+    escaped = html.escape(str(text), quote=False)
+    return re.sub(r"\]\(\s*(javascript|data|vbscript):", r"](#blocked-\1-", escaped, flags=re.IGNORECASE)
+
+
+def table_cell(text: str) -> str:
+    """Content text made safe for a markdown table cell."""
+    return markdown_text(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _fill(value, summary: dict):
+    """Resolve {metric} placeholders in every string of a content structure."""
+    if isinstance(value, str):
+        return fmt.fill_placeholders(value, summary)
+    if isinstance(value, list):
+        return [_fill(v, summary) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, summary) for k, v in value.items()}
+    return value
+
+
+def build_view(course: Course, run: dict) -> dict:
+    """Everything templates may show; both the page and the docs read this one view."""
+    summary = run["summary"]
+    checks = run_checks(summary)
+    return {
+        "course": course.meta,
+        "teaching": _fill(course.teaching, summary),
+        "production": course.production,
+        "run": run,
+        "s": summary,
+        "checks": checks,
+        "checks_by_id": {c.id: c for c in checks},
+        "code": {stage: [locate(symbol) for symbol in symbols] for stage, symbols in STAGE_CODE.items()},
+        "concepts": course.concepts,
+    }
+
+
+def environment(kind: str) -> Environment:
+    """'page' (HTML, autoescaped) or 'docs' (markdown, content escaped by filters)."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+                      autoescape=select_autoescape(["html", "j2"]) if kind == "page" else False,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(fmt.FILTERS)
+    env.filters.update(markdown=markdown_html, md=markdown_text, cell=table_cell,
+                       tojson_compact=lambda v: json.dumps(v, separators=(",", ":")))
+    env.globals.update(metric=fmt.metric, locate=locate, highlight_css=highlight_css,
+                       change_pct=fmt.change_pct, Excerpt=Excerpt)
+    return env
+
+
+def render_outputs(course: Course, run: dict) -> dict[str, str]:
+    """All files of build/, as name -> text."""
+    view = build_view(course, run)
+    files = {METRICS: json.dumps(run, indent=1, sort_keys=True) + "\n"}
+    for name, kind, template in ((PAGE, "page", "page/index.html.j2"),
+                                 (GUIDE, "docs", "docs/explanation.md.j2"),
+                                 (ALIGNMENT, "docs", "docs/alignment.md.j2")):
+        if (TEMPLATES / template).is_file():
+            files[name] = environment(kind).get_template(template).render(**view)
+    return files
+
+
+def write_atomically(out_dir: Path, files: dict[str, str]) -> None:
+    """Write every file into a fresh folder, then swap it in for out_dir in one rename.
+
+    If anything fails before the swap, the previous out_dir is left exactly as it was.
+    """
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    try:
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        old = None
+        if out_dir.exists():
+            old = out_dir.parent / f".{out_dir.name}.old-{staging.name.rsplit('-', 1)[-1]}"
+            out_dir.rename(old)
+        staging.rename(out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

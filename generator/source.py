@@ -1,0 +1,96 @@
+"""Code excerpts located by symbol at build time: real file, real line numbers, highlighted.
+
+A symbol is `module.name` or `module.Class.method` inside generator/training,
+e.g. `reward.bradley_terry_loss` or `model.CausalSelfAttention.__call__`.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+PACKAGE_ROOT = Path(__file__).parent
+PROJECT_ROOT = PACKAGE_ROOT.parent
+TRAINING = PACKAGE_ROOT / "training"
+SHORT_LINES = 14          # excerpts longer than this are folded to their opening by default
+PYGMENTS_STYLE = "github-dark"
+
+
+class UnknownSymbol(LookupError):
+    """A symbol that names no function or class in generator/training."""
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    symbol: str
+    path: str            # relative to the project root, e.g. generator/training/reward.py
+    start: int           # first line (1-based, inclusive)
+    end: int             # last line (inclusive)
+    code: str
+
+    @property
+    def lines(self) -> str:
+        return f"{self.start}-{self.end}"
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.lines}"
+
+    @property
+    def line_count(self) -> int:
+        return self.end - self.start + 1
+
+    @property
+    def is_long(self) -> bool:
+        return self.line_count > SHORT_LINES
+
+    def html(self, short: bool = False) -> str:
+        """Highlighted HTML with the file's real line numbers."""
+        code = "\n".join(self.code.splitlines()[:SHORT_LINES]) if short and self.is_long else self.code
+        formatter = HtmlFormatter(linenos="inline", linenostart=self.start, cssclass="highlight",
+                                  style=PYGMENTS_STYLE, wrapcode=True)
+        return highlight(code, PythonLexer(), formatter)
+
+
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def locate(symbol: str) -> Excerpt:
+    """Find `symbol` in generator/training and return its source with line numbers."""
+    module, *names = symbol.split(".")
+    path = TRAINING / f"{module}.py"
+    if not names or not path.is_file():
+        raise UnknownSymbol(f"{symbol!r}: expected module.function or module.Class.method "
+                            f"of a file in generator/training")
+    node: ast.AST = _tree(path)
+    for name in names:
+        node = next((child for child in ast.iter_child_nodes(node)
+                     if isinstance(child, (ast.FunctionDef, ast.ClassDef)) and child.name == name), None)
+        if node is None:
+            raise UnknownSymbol(f"{symbol!r}: no {name!r} in generator/training/{module}.py")
+    start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+    lines = path.read_text(encoding="utf-8").splitlines()[start - 1:node.end_lineno]
+    indent = min(len(line) - len(line.lstrip()) for line in lines if line.strip())
+    code = "\n".join(line[indent:] for line in lines)
+    return Excerpt(symbol, path.relative_to(PROJECT_ROOT).as_posix(), start, node.end_lineno, code)
+
+
+def exists(symbol: str) -> bool:
+    try:
+        locate(symbol)
+    except UnknownSymbol:
+        return False
+    return True
+
+
+def highlight_css() -> str:
+    """The stylesheet for highlighted excerpts."""
+    return HtmlFormatter(style=PYGMENTS_STYLE, cssclass="highlight").get_style_defs(".highlight")
