@@ -35,6 +35,20 @@ STAGE_CODE: dict[str, list[str]] = {
     "engine": ["autograd.Tensor.backward", "autograd.Tensor.cross_entropy", "loop.optimise"],
 }
 
+# The page's sections, in order: (anchor id, title). The docs' lesson plan points at these names.
+SECTIONS: list[tuple[str, str]] = [
+    ("overview", "The pipeline at a glance"),
+    ("pretraining", "Stage 1: Pretraining"),
+    ("sft", "Stage 2: Supervised fine-tuning"),
+    ("reward", "Stage 3: The reward model"),
+    ("pairs", "The preference pairs"),
+    ("why-three", "Why all three stages"),
+    ("case", "One case through every stage"),
+    ("production", "This run vs production"),
+    ("takeaways", "Key takeaways and next steps"),
+    ("handout", "Student handout"),
+]
+
 _SAFE_HREF = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 
 
@@ -83,6 +97,8 @@ def build_view(course: Course, run: dict) -> dict:
         "checks_by_id": {c.id: c for c in checks},
         "code": {stage: [locate(symbol) for symbol in symbols] for stage, symbols in STAGE_CODE.items()},
         "concepts": course.concepts,
+        "sections": SECTIONS,
+        "section_title": dict(SECTIONS),
     }
 
 
