@@ -1,19 +1,20 @@
 """Read and validate a course folder (content/) into a typed `Course`.
 
 Every problem is collected as `file:line: field: what is wrong, what to do`,
-so a teacher sees all of them at once.
+so a teacher sees all of them at once and nothing is trained until all are fixed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import source
-from .format import METRICS
+from .format import METRICS, unknown_placeholders
 from .training.model import GPTConfig
 from .training.pretrain import PretrainConfig
 from .training.reward import RewardConfig
@@ -21,8 +22,12 @@ from .training.sft import SFTConfig
 from .training.tokenizer import SPECIAL_TOKENS
 
 MIN_PREFERENCE_PAIRS = 4
-MIN_SFT_PAIRS = 1
 STAGES = ("pretrain", "sft", "reward", "rl")
+QUESTION_STAGES = (*STAGES, "overall")
+TRAINING_TABLES = {"model": GPTConfig, "pretrain": PretrainConfig, "sft": SFTConfig, "reward": RewardConfig}
+TRAINING_KEYS = {"seed": int, "vocab_size": int, "val_fraction": float}
+COURSE_KEYS = ("title", "subtitle", "domain", "audience")
+STAGE_KEYS = ("name", "tagline", "data", "problem_left", "without_it", "analogy_title", "analogy")
 
 
 @dataclass(frozen=True)
@@ -99,17 +104,17 @@ class Settings:
 @dataclass(frozen=True)
 class Course:
     root: Path
-    meta: dict                      # [course] table: title, subtitle, domain, audience
+    meta: dict                      # [course]: title, subtitle, domain, audience
     settings: Settings
-    quick_settings: Settings
+    quick_settings: Settings        # settings with [quick.*] applied, for --quick
     corpus: tuple[Document, ...]
     sft_pairs: tuple[SFTPair, ...]
     heldout_pairs: tuple[SFTPair, ...]
     preferences: tuple[PreferencePair, ...]
     case: Case
-    teaching: dict                  # content/teaching.toml as parsed
-    production: tuple[dict, ...]    # content/production.toml [[system]] entries
-    concepts: tuple[Concept, ...] = field(default=())
+    teaching: dict                  # teaching.toml as parsed (validated shape)
+    production: tuple[dict, ...]    # production.toml [[system]] entries
+    concepts: tuple[Concept, ...]
 
     def with_seed(self, seed: int) -> Course:
         """The same course trained from another seed."""
@@ -130,47 +135,68 @@ class Course:
         return "".join(sorted(set("".join(self.texts()))))
 
 
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
+
+
+def _line_index(text: str) -> dict[tuple[str, int | None, str], int]:
+    """Map (table, array index or None, key) -> line number, by scanning the TOML text.
+
+    The table of a top-level key is ''. A table header itself is stored with key ''.
+    """
+    index: dict[tuple[str, int | None, str], int] = {}
+    counts: dict[str, int] = {}
+    table, position = "", None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = header.group(2).replace('"', "")
+            if header.group(1) == "[[":
+                position = counts.get(table, 0)
+                counts[table] = position + 1
+            else:
+                position = None
+            index.setdefault((table, position, ""), number)
+            continue
+        key = _KEY.match(line)
+        if key:
+            index.setdefault((table, position, key.group(1)), number)
+    return index
+
+
 class _Reader:
-    """Loads files of one course folder and records problems with their lines."""
+    """Loads the files of one course folder and records problems with their lines."""
 
     def __init__(self, root: Path):
         self.root = root
         self.problems: list[Problem] = []
-        self.sources: dict[str, str] = {}
+        self.lines: dict[str, dict] = {}
 
-    def problem(self, file: str, field_name: str, message: str, line: int | None = None,
-                near: str | None = None) -> None:
-        if line is None:
-            line = self.line_of(file, near or field_name.split(".")[-1].split("[")[0])
+    def line(self, file: str, table: str = "", position: int | None = None, key: str = "") -> int:
+        index = self.lines.get(file, {})
+        return index.get((table, position, key)) or index.get((table, position, "")) or 1
+
+    def problem(self, file: str, field_name: str, message: str, line: int = 1) -> None:
         self.problems.append(Problem(file, line, field_name, message))
-
-    def line_of(self, file: str, needle: str, start: int = 1) -> int:
-        """First line (from `start`) where `needle` appears as a key or value; 1 if none."""
-        lines = self.sources.get(file, "").splitlines()
-        pattern = re.compile(rf"^\s*\[*\s*{re.escape(needle)}\b|{re.escape(needle)}")
-        for number in range(start, len(lines) + 1):
-            if pattern.search(lines[number - 1]):
-                return number
-        return 1
 
     def text(self, name: str) -> str | None:
         path = self.root / name
         if not path.is_file():
-            self.problem(name, "file", "missing; create it (see README, 'Course content')", line=1)
+            self.problem(name, "file", "missing; create it (see the README section 'Writing a course')")
             return None
+        data = path.read_bytes()
         try:
-            text = path.read_text(encoding="utf-8")
+            return data.decode("utf-8")
         except UnicodeDecodeError as err:
-            line = path.read_bytes()[:err.start].count(b"\n") + 1
-            self.problem(name, "encoding", "not valid UTF-8; save the file as UTF-8", line=line)
+            self.problem(name, "encoding", "not valid UTF-8; save the file as UTF-8",
+                         line=data[:err.start].count(b"\n") + 1)
             return None
-        self.sources[name] = text
-        return text
 
     def toml(self, name: str) -> dict | None:
         text = self.text(name)
         if text is None:
             return None
+        self.lines[name] = _line_index(text)
         try:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
@@ -179,175 +205,246 @@ class _Reader:
                          line=int(found.group(1)) if found else 1)
             return None
 
-    def entries(self, name: str, data: dict, key: str, cls, required: tuple[str, ...]) -> list:
-        """Validate an array of tables ([[key]]) whose entries become `cls`."""
-        items = data.get(key, [])
+    def strings(self, file: str, table: str, position: int | None, item, keys: tuple[str, ...],
+                label: str, optional: tuple[str, ...] = ()) -> dict | None:
+        """Check `item` is a table whose `keys` are non-empty strings and which has no other keys."""
+        here = self.line(file, table, position)
+        if not isinstance(item, dict):
+            self.problem(file, label, "must be a table of text values", here)
+            return None
+        ok = True
+        for key in keys:
+            value = item.get(key)
+            if key not in item:
+                if key not in optional:
+                    self.problem(file, f"{label}.{key}", "missing; add a text value", here)
+                    ok = False
+            elif not isinstance(value, str) or not value.strip():
+                self.problem(file, f"{label}.{key}", f"must be non-empty text, got {value!r}",
+                             self.line(file, table, position, key))
+                ok = False
+            else:
+                for unknown in unknown_placeholders(value):
+                    self.problem(file, f"{label}.{key}", f"unknown figure {{{unknown}}}; "
+                                 f"{_suggest(unknown, METRICS)}", self.line(file, table, position, key))
+                    ok = False
+        for extra in sorted(set(item) - set(keys)):
+            self.problem(file, f"{label}.{extra}", f"unknown key; expected {', '.join(keys)}",
+                         self.line(file, table, position, extra))
+            ok = False
+        return item if ok else None
+
+    def entries(self, file: str, data: dict, table: str, keys: tuple[str, ...],
+                key: str | None = None) -> list[dict]:
+        """Validate an array of tables ([[table]], stored under `key`): every entry's keys, unique ids."""
+        items = data.get(key or table, [])
         if not isinstance(items, list):
-            self.problem(name, key, f"must be a list of [[{key}]] tables")
+            self.problem(file, table, f"must be a list of [[{table}]] tables", self.line(file, table))
             return []
         out, seen = [], {}
-        for index, item in enumerate(items):
-            label = f"{key}[{index}]"
+        for i, item in enumerate(items):
             item_id = item.get("id") if isinstance(item, dict) else None
-            line = self.line_of(name, f'"{item_id}"') if item_id else self.line_of(name, f"[[{key}]]")
-            if not isinstance(item, dict):
-                self.problem(name, label, "must be a table", line=line)
+            label = f"{table}[{i}]" + (f" ({item_id})" if item_id else "")
+            checked = self.strings(file, table, i, item, keys, label)
+            if item_id is not None and item_id in seen:
+                self.problem(file, f"{label}.id", f"duplicate id (also {table}[{seen[item_id]}]); "
+                             "give each entry its own id", self.line(file, table, i, "id"))
                 continue
-            ok = True
-            for f in required:
-                value = item.get(f)
-                if not isinstance(value, str) or not value.strip():
-                    self.problem(name, f"{label}.{f}", "missing or empty; add a text value",
-                                 line=self.line_of(name, f, line) if f in item else line)
-                    ok = False
-            for extra in sorted(set(item) - set(required)):
-                self.problem(name, f"{label}.{extra}", f"unknown key; expected one of {', '.join(required)}",
-                             line=self.line_of(name, extra, line))
-                ok = False
-            if isinstance(item_id, str) and item_id in seen:
-                self.problem(name, f"{label}.id", f"duplicate id {item_id!r} (also {key}[{seen[item_id]}]); "
-                             "give each entry its own id", line=line)
-                ok = False
-            elif isinstance(item_id, str):
-                seen[item_id] = index
-            if ok:
-                out.append(cls(**{f: item[f].strip() for f in required}))
+            seen[item_id] = i
+            if checked is not None:
+                out.append({k: v.strip() for k, v in checked.items()})
         return out
 
 
-def _settings(reader: _Reader, name: str, data: dict, quick: dict | None = None) -> Settings | None:
-    """[training], [model], [pretrain], [sft], [reward] -> Settings (with [quick.*] applied)."""
-    quick = quick or {}
-    tables = {"training": ("seed", "vocab_size", "val_fraction"),
-              "model": GPTConfig, "pretrain": PretrainConfig, "sft": SFTConfig, "reward": RewardConfig}
+def _suggest(name: str, known) -> str:
+    """'did you mean X?' for a misspelt name, else where to find the list."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"did you mean {close[0]!r}?" if close else "see docs/metrics.md for the figures you can quote"
+
+
+def _settings(reader: _Reader, data: dict, quick: bool) -> Settings | None:
+    """[training], [model], [pretrain], [sft], [reward] (+ [quick.*] overrides) -> Settings."""
+    f = "course.toml"
+    before = len(reader.problems)
     values: dict[str, dict] = {}
-    for table, spec in tables.items():
-        given = {**data.get(table, {}), **quick.get(table, {})}
-        allowed = spec if isinstance(spec, tuple) else tuple(f.name for f in dataclasses.fields(spec))
-        defaults = {} if isinstance(spec, tuple) else {f.name: f.default for f in dataclasses.fields(spec)}
-        for key, value in given.items():
-            where = f"{table}.{key}"
-            if key not in allowed:
-                reader.problem(name, where, f"unknown key; expected one of {', '.join(allowed)}", near=key)
-            elif key in defaults and type(value) is not type(defaults[key]) and not (
-                    isinstance(defaults[key], float) and type(value) is int):
-                reader.problem(name, where, f"must be {type(defaults[key]).__name__}, "
-                               f"got {type(value).__name__} {value!r}", near=key)
-            elif isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0 \
-                    and key != "weight_decay":
-                reader.problem(name, where, f"must be positive, got {value!r}", near=key)
-        values[table] = {k: (float(v) if isinstance(defaults.get(k), float) else v)
-                         for k, v in given.items() if k in allowed}
-    training = values["training"]
-    for key, kind in (("seed", int), ("vocab_size", int), ("val_fraction", float)):
-        if not isinstance(training.get(key), (kind, int)) or isinstance(training.get(key), bool):
-            reader.problem(name, f"training.{key}", f"missing or not a number; set it under [training]",
-                           near="[training]" if key not in training else key)
-    if not 0 < float(training.get("val_fraction", 0.1) or 0) < 0.5:
-        reader.problem(name, "training.val_fraction", "must be between 0 and 0.5", near="val_fraction")
-    model = values["model"]
+    overrides = data.get("quick", {}) if quick else {}
+    for table, spec in {"training": TRAINING_KEYS, **TRAINING_TABLES}.items():
+        given = data.get(table, {})
+        if not isinstance(given, dict):
+            reader.problem(f, table, f"must be a [{table}] table", reader.line(f, table))
+            continue
+        merged = {**given, **overrides.get(table, {})}
+        types = spec if isinstance(spec, dict) else {x.name: type(x.default) for x in dataclasses.fields(spec)}
+        values[table] = {}
+        for key, value in merged.items():
+            where = f"quick.{table}" if key in overrides.get(table, {}) else table
+            line = reader.line(f, where, None, key)
+            expected = types.get(key)
+            if expected is None:
+                reader.problem(f, f"{where}.{key}", f"unknown key; expected one of {', '.join(types)}", line)
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                    (expected is int and not isinstance(value, int)):
+                reader.problem(f, f"{where}.{key}", f"must be {'a whole number' if expected is int else 'a number'}"
+                               f", got {value!r}", line)
+            elif value < 0 or (value == 0 and key != "weight_decay"):
+                reader.problem(f, f"{where}.{key}", f"must be positive, got {value!r}", line)
+            else:
+                values[table][key] = expected(value)
+    training = values.get("training", {})
+    for key in TRAINING_KEYS:
+        if key not in training and not any(p.field == f"training.{key}" for p in reader.problems):
+            reader.problem(f, f"training.{key}", "missing; add it under [training]", reader.line(f, "training"))
+    if training.get("val_fraction", 0.1) >= 0.5:
+        reader.problem(f, "training.val_fraction", "must be below 0.5 (most text is for training)",
+                       reader.line(f, "training", None, "val_fraction"))
+    model = values.get("model", {})
     if model.get("n_embd", GPTConfig.n_embd) % model.get("n_head", GPTConfig.n_head):
-        reader.problem(name, "model.n_embd", "must be a multiple of model.n_head", near="n_embd")
-    if any(p.file == name for p in reader.problems):
+        reader.problem(f, "model.n_embd", "must be a multiple of model.n_head", reader.line(f, "model", None, "n_embd"))
+    reward = values.get("reward", {})
+    if reward.get("folds", RewardConfig.folds) < 2:
+        reader.problem(f, "reward.folds", "needs at least 2 folds for cross-validation",
+                       reader.line(f, "reward", None, "folds"))
+    if len(reader.problems) > before:
         return None
-    return Settings(
-        seed=training["seed"], vocab_size=training["vocab_size"],
-        val_fraction=float(training["val_fraction"]),
-        model=GPTConfig(vocab_size=training["vocab_size"], **model),
-        pretrain=PretrainConfig(**values["pretrain"]), sft=SFTConfig(**values["sft"]),
-        reward=RewardConfig(**values["reward"]))
+    return Settings(seed=training["seed"], vocab_size=training["vocab_size"],
+                    val_fraction=training["val_fraction"],
+                    model=GPTConfig(vocab_size=training["vocab_size"], **model),
+                    pretrain=PretrainConfig(**values["pretrain"]), sft=SFTConfig(**values["sft"]),
+                    reward=RewardConfig(**values["reward"]))
+
+
+def _teaching(reader: _Reader, data: dict) -> dict:
+    """teaching.toml: disclaimer, a table per stage, questions, takeaways and the handout."""
+    f = "teaching.toml"
+    if not isinstance(data.get("disclaimer"), str) or not data["disclaimer"].strip():
+        reader.problem(f, "disclaimer", "missing; add one line saying this is teaching material",
+                       reader.line(f, "", None, "disclaimer"))
+    stages = data.get("stages", {})
+    for stage in STAGES:
+        if stage not in stages:
+            reader.problem(f, f"stages.{stage}", f"missing; add a [stages.{stage}] table")
+        else:
+            reader.strings(f, f"stages.{stage}", None, stages[stage], STAGE_KEYS, f"stages.{stage}")
+    for extra in sorted(set(stages) - set(STAGES)):
+        reader.problem(f, f"stages.{extra}", f"unknown stage; expected {', '.join(STAGES)}",
+                       reader.line(f, f"stages.{extra}"))
+    questions = reader.entries(f, data, "question", ("stage", "question", "answer"))
+    for i, q in enumerate(questions):
+        if q["stage"] not in QUESTION_STAGES:
+            reader.problem(f, f"question[{i}].stage", f"{q['stage']!r} is not one of {', '.join(QUESTION_STAGES)}",
+                           reader.line(f, "question", i, "stage"))
+    if not questions:
+        reader.problem(f, "question", "add at least one [[question]] for the classroom")
+    if not reader.entries(f, data, "takeaway", ("text",)):
+        reader.problem(f, "takeaway", "add at least one [[takeaway]]")
+    handout = data.get("handout", {})
+    plain = {k: v for k, v in handout.items() if k != "item"} if isinstance(handout, dict) else handout
+    if reader.strings(f, "handout", None, plain, ("title", "intro", "key_insight"), "handout") is not None:
+        items = reader.entries(f, handout, "handout.item", ("stage", "learns", "data", "limitation"), "item")
+        if sorted(i["stage"] for i in items) != sorted(STAGES):
+            reader.problem(f, "handout.item", f"needs one [[handout.item]] per stage: {', '.join(STAGES)}",
+                           reader.line(f, "handout"))
+    for extra in sorted(set(data) - {"disclaimer", "stages", "question", "takeaway", "handout"}):
+        reader.problem(f, extra, "unknown key or table", reader.line(f, extra) if extra else 1)
+    return data
 
 
 def load_course(root: Path | str) -> Course:
     """Read the course folder, or raise ContentError listing every problem found."""
     root = Path(root)
+    if not (root / "course.toml").is_file():
+        raise ContentError([Problem(str(root), 1, "folder", "no course.toml here; pass the folder "
+                                    "that holds course.toml (e.g. --content content)")])
     reader = _Reader(root)
-    if not root.is_dir():
-        raise ContentError([Problem(str(root), 1, "folder", "course folder not found; "
-                                    "pass the folder that holds course.toml")])
+
     course_toml = reader.toml("course.toml") or {}
-    meta = course_toml.get("course", {})
-    for key in ("title", "subtitle", "domain"):
-        if not isinstance(meta.get(key), str) or not meta.get(key, "").strip():
-            reader.problem("course.toml", f"course.{key}", "missing; add it under [course]", near="[course]")
-    settings = _settings(reader, "course.toml", course_toml) if course_toml else None
-    quick = _settings(reader, "course.toml", course_toml, course_toml.get("quick", {})) if settings else None
+    meta = reader.strings("course.toml", "course", None, course_toml.get("course", {}), COURSE_KEYS, "course",
+                          optional=("audience",)) if course_toml else None
+    for extra in sorted(set(course_toml) - {"course", "training", "quick", *TRAINING_TABLES}):
+        reader.problem("course.toml", extra, "unknown table", reader.line("course.toml", extra))
+    settings = _settings(reader, course_toml, quick=False) if course_toml else None
+    quick = _settings(reader, course_toml, quick=True) if settings else None
 
     corpus = []
-    corpus_dir = root / "corpus"
-    for path in sorted(corpus_dir.glob("*.txt")) if corpus_dir.is_dir() else []:
+    for path in sorted((root / "corpus").glob("*.txt")):
         text = reader.text(f"corpus/{path.name}")
         if text is not None and text.strip():
             corpus.append(Document(path.stem, text.strip() + "\n"))
     if not corpus:
-        reader.problem("corpus/", "corpus", "no text found; add .txt files of course reading", line=1)
+        reader.problem("corpus/", "corpus", "no text found; add .txt files of course reading")
 
     sft_data = reader.toml("sft.toml") or {}
-    sft_pairs = reader.entries("sft.toml", sft_data, "pair", SFTPair, ("id", "question", "answer"))
-    heldout = reader.entries("sft.toml", sft_data, "heldout", SFTPair, ("id", "question", "answer"))
-    if sft_data and len(sft_pairs) < MIN_SFT_PAIRS:
-        reader.problem("sft.toml", "pair", f"needs at least {MIN_SFT_PAIRS} [[pair]] entries", line=1)
+    sft_pairs = reader.entries("sft.toml", sft_data, "pair", ("id", "question", "answer"))
+    heldout = reader.entries("sft.toml", sft_data, "heldout", ("id", "question", "answer"))
+    if "sft.toml" in reader.lines and sft_data and not sft_pairs:
+        reader.problem("sft.toml", "pair", "needs at least one [[pair]] with a question and an answer")
 
     pref_data = reader.toml("preferences.toml") or {}
-    prefs = reader.entries("preferences.toml", pref_data, "pair", PreferencePair,
+    prefs = reader.entries("preferences.toml", pref_data, "pair",
                            ("id", "category", "prompt", "chosen", "rejected", "rationale"))
-    if pref_data is not None and "preferences.toml" in reader.sources and len(prefs) < MIN_PREFERENCE_PAIRS:
-        reader.problem("preferences.toml", "pair", f"has {len(prefs)} valid pairs; needs at least "
-                       f"{MIN_PREFERENCE_PAIRS} (20 recommended)", line=1)
-    for pair in prefs:
-        if pair.chosen == pair.rejected:
-            reader.problem("preferences.toml", f"pair {pair.id}.rejected",
-                           "is the same as chosen; the pair must differ", near=f'"{pair.id}"')
+    if pref_data and len(prefs) < MIN_PREFERENCE_PAIRS:
+        reader.problem("preferences.toml", "pair", f"has {len(prefs)} usable pairs; needs at least "
+                       f"{MIN_PREFERENCE_PAIRS} (20 recommended)")
+    for i, pair in enumerate(prefs):
+        if pair["chosen"] == pair["rejected"]:
+            reader.problem("preferences.toml", f"pair ({pair['id']}).rejected",
+                           "is the same as chosen; the two answers must differ",
+                           reader.line("preferences.toml", "pair", i, "rejected"))
 
     case_data = reader.toml("case.toml") or {}
     case = None
     if case_data:
-        missing = [k for k in ("prompt_prefix", "question", "specific_answer", "vague_answer")
-                   if not isinstance(case_data.get(k), str) or not case_data[k].strip()]
-        for key in missing:
-            reader.problem("case.toml", key, "missing or empty; add a text value", line=1)
-        prompts = case_data.get("sample_prompts", [])
-        if not prompts or not all(isinstance(p, str) and p for p in prompts):
-            reader.problem("case.toml", "sample_prompts", "must be a list of short texts", near="sample_prompts")
-        elif not missing:
-            case = Case(case_data["prompt_prefix"], case_data["question"], case_data["specific_answer"],
-                        case_data["vague_answer"], tuple(prompts))
+        prompts = case_data.get("sample_prompts")
+        plain = {k: v for k, v in case_data.items() if k != "sample_prompts"}
+        checked = reader.strings("case.toml", "", None, plain,
+                                 ("prompt_prefix", "question", "specific_answer", "vague_answer"), "case")
+        if not isinstance(prompts, list) or not prompts or not all(isinstance(p, str) and p for p in prompts):
+            reader.problem("case.toml", "sample_prompts", "must be a list of short texts, e.g. [\"Metformin\"]",
+                           reader.line("case.toml", "", None, "sample_prompts"))
+        elif checked:
+            case = Case(checked["prompt_prefix"], checked["question"], checked["specific_answer"],
+                        checked["vague_answer"], tuple(prompts))
 
-    teaching = reader.toml("teaching.toml") or {}
-    production = reader.toml("production.toml") or {}
+    teaching = _teaching(reader, reader.toml("teaching.toml") or {})
+    production = reader.entries("production.toml", reader.toml("production.toml") or {}, "system",
+                                ("name", "stage", "figure", "source"))
     concept_data = reader.toml("concept_map.toml") or {}
-    concepts = reader.entries("concept_map.toml", concept_data, "concept", Concept,
+    concepts = reader.entries("concept_map.toml", concept_data, "concept",
                               ("concept", "doc_ref", "symbol", "metric", "stage"))
-    for entry in concepts:
-        if not source.exists(entry.symbol):
-            reader.problem("concept_map.toml", f"concept {entry.concept!r}.symbol",
-                           f"{entry.symbol!r} names no function or class in generator/training; "
-                           "use module.function or module.Class.method", near=entry.symbol)
-        if entry.metric not in METRICS:
-            reader.problem("concept_map.toml", f"concept {entry.concept!r}.metric",
-                           f"{entry.metric!r} is not a run figure; use one of the keys listed in "
-                           "docs/metrics.md", near=entry.metric)
+    for i, entry in enumerate(concepts):
+        if not source.exists(entry["symbol"]):
+            reader.problem("concept_map.toml", f"concept[{i}].symbol",
+                           f"{entry['symbol']!r} names no function or class in generator/training; "
+                           "use module.function or module.Class.method",
+                           reader.line("concept_map.toml", "concept", i, "symbol"))
+        if entry["metric"] not in METRICS:
+            reader.problem("concept_map.toml", f"concept[{i}].metric",
+                           f"{entry['metric']!r} is not a run figure; {_suggest(entry['metric'], METRICS)}",
+                           reader.line("concept_map.toml", "concept", i, "metric"))
 
-    course = None
-    if not reader.problems:
-        course = Course(root, meta, settings, quick, tuple(corpus), tuple(sft_pairs), tuple(heldout),
-                        tuple(prefs), case, teaching, tuple(production.get("system", [])), tuple(concepts))
-        _check_fit(reader, course)
+    course = Course(root, meta, settings, quick, tuple(corpus),
+                    tuple(SFTPair(**p) for p in sft_pairs), tuple(SFTPair(**p) for p in heldout),
+                    tuple(PreferencePair(**p) for p in prefs), case, teaching, tuple(production),
+                    tuple(Concept(**c) for c in concepts))
+    _check_fit(reader, course)
     if reader.problems:
         raise ContentError(reader.problems)
     return course
 
 
 def _check_fit(reader: _Reader, course: Course) -> None:
-    """Settings that cannot work with this content (vocabulary, context length)."""
-    needed = len(course.alphabet()) + len(SPECIAL_TOKENS)
-    for settings in (course.settings, course.quick_settings):
-        if settings.vocab_size < needed:
-            reader.problem("course.toml", "training.vocab_size",
-                           f"{settings.vocab_size} is too small: the course uses {len(course.alphabet())} "
-                           f"different characters plus {len(SPECIAL_TOKENS)} special tokens; "
-                           f"set it to at least {needed}", near="vocab_size")
-            return
+    """Settings that cannot work with this content: the vocabulary, reserved tokens.
+
+    Runs on whatever loaded, so it is reported together with any other problems.
+    """
+    texts = course.texts() if course.case else [d.text for d in course.corpus]
+    alphabet = set("".join(texts))
+    needed = len(alphabet) + len(SPECIAL_TOKENS)
+    if course.settings is not None and course.settings.vocab_size < needed:
+        reader.problem("course.toml", "training.vocab_size",
+                       f"{course.settings.vocab_size} is too small: the course uses {len(alphabet)} "
+                       f"different characters plus {len(SPECIAL_TOKENS)} special tokens; "
+                       f"set it to at least {needed}", reader.line("course.toml", "training", None, "vocab_size"))
     for special in SPECIAL_TOKENS:
-        if any(special in text for text in course.texts()):
-            reader.problem("content", "text", f"contains the reserved token {special}; remove it", line=1)
+        if any(special in text for text in texts):
+            reader.problem("content", "text", f"contains the reserved token {special}; remove it")

@@ -18,9 +18,12 @@ import numpy as np
 from .content import ContentError, Course, Problem, Settings
 from .training import baselines
 from .training.model import GPT, generate
-from .training.pretrain import evaluate, pretrain
+from .training.pretrain import pretrain
 from .training.reward import (
-    cross_validated_margins, length_baseline_accuracy, score, train_reward_model,
+    cross_validated_margins,
+    length_baseline_accuracy,
+    score,
+    train_reward_model,
 )
 from .training.sft import build_batch, sft, token_accuracy
 from .training.tokenizer import END, END_OF_TEXT, Tokenizer, chat_example, chat_prompt, train_bpe

@@ -4,7 +4,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.training.tokenizer import (
-    ASSISTANT, END, SPECIAL_TOKENS, USER, chat_example, train_bpe,
+    ASSISTANT,
+    END,
+    SPECIAL_TOKENS,
+    USER,
+    chat_example,
+    train_bpe,
 )
 
 CORPUS = "the eGFR is low. the dose is reduced. the eGFR falls when the kidney fails.\n" * 5

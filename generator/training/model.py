@@ -6,9 +6,8 @@ H = attention heads, V = vocabulary size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
