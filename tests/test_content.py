@@ -1,0 +1,138 @@
+"""Course validation: each mistake a teacher can make gets one clear file:line message."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.content import ContentError, load_course
+
+CONTENT = Path(__file__).parent.parent / "content"
+
+
+@pytest.fixture
+def course_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "course"
+    shutil.copytree(CONTENT, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def problems(course_dir: Path) -> list[str]:
+    with pytest.raises(ContentError) as err:
+        load_course(course_dir)
+    return [str(p) for p in err.value.problems]
+
+
+def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
+    lines = [i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line]
+    return lines[occurrence - 1]
+
+
+def test_default_course_is_valid():
+    course = load_course(CONTENT)
+    assert len(course.preferences) == 20
+    assert len(course.sft_pairs) >= 5 and course.heldout_pairs
+    assert sum(len(d.text.split()) for d in course.corpus) >= 3000
+
+
+def test_invalid_toml_names_file_and_line(course_dir):
+    (course_dir / "sft.toml").write_text('[[pair]]\nid = "a"\nquestion = "unterminated\n')
+    assert any(p.startswith("sft.toml:3: syntax: invalid TOML") for p in problems(course_dir))
+
+
+def test_missing_file(course_dir):
+    (course_dir / "case.toml").unlink()
+    assert "case.toml:1: file: missing" in problems(course_dir)[0]
+
+
+def test_missing_and_unknown_keys_point_at_their_lines(course_dir):
+    prefs = course_dir / "preferences.toml"
+    edit(prefs, 'rationale = "Names the eGFR 30', 'colour = "red"\nrationale = "Names the eGFR 30')
+    edit(prefs, 'category = "renal dosing"\nprompt = "Enoxaparin', 'prompt = "Enoxaparin')
+    found = problems(course_dir)
+    assert f"preferences.toml:{line_of(prefs, 'colour')}: pair[0] (p01-metformin-egfr28).colour: unknown key" \
+        in "\n".join(found)
+    assert any("pair[1] (p02-enoxaparin-crcl24).category: missing" in p for p in found)
+
+
+def test_wrong_type_is_named(course_dir):
+    course = course_dir / "course.toml"
+    edit(course, "n_head = 4", 'n_head = "four"')
+    assert f"course.toml:{line_of(course, 'n_head')}: model.n_head: must be a whole number, got 'four'" \
+        in problems(course_dir)
+
+
+def test_empty_corpus(course_dir):
+    for path in (course_dir / "corpus").glob("*.txt"):
+        path.write_text("  \n")
+    assert any("corpus: no text found" in p for p in problems(course_dir))
+
+
+def test_too_few_pairs(course_dir):
+    prefs = course_dir / "preferences.toml"
+    text = prefs.read_text()
+    prefs.write_text(text[:text.index("[[pair]]", text.index("[[pair]]") + 1)])
+    assert any("has 1 usable pairs; needs at least 4" in p for p in problems(course_dir))
+
+
+def test_duplicate_ids(course_dir):
+    prefs = course_dir / "preferences.toml"
+    edit(prefs, 'id = "p02-enoxaparin-crcl24"', 'id = "p01-metformin-egfr28"')
+    assert f"preferences.toml:{line_of(prefs, 'p01-metformin-egfr28', 2)}: pair[1] (p01-metformin-egfr28).id: " \
+        "duplicate id (also pair[0]); give each entry its own id" in problems(course_dir)
+
+
+def test_chosen_equal_to_rejected(course_dir):
+    prefs = course_dir / "preferences.toml"
+    load = __import__("tomllib").loads(prefs.read_text())
+    chosen = load["pair"][0]["chosen"]
+    edit(prefs, f'rejected = "{load["pair"][0]["rejected"]}"', f'rejected = "{chosen}"')
+    assert any("(p01-metformin-egfr28).rejected: is the same as chosen" in p for p in problems(course_dir))
+
+
+def test_concept_naming_missing_symbol(course_dir):
+    concepts = course_dir / "concept_map.toml"
+    edit(concepts, 'symbol = "reward.bradley_terry_loss"', 'symbol = "reward.bt_loss"')
+    assert any("'reward.bt_loss' names no function or class" in p for p in problems(course_dir))
+
+
+def test_vocabulary_too_small(course_dir):
+    edit(course_dir / "course.toml", "vocab_size = 100", "vocab_size = 40")
+    assert any("training.vocab_size: 40 is too small" in p and "set it to at least" in p
+               for p in problems(course_dir))
+
+
+def test_non_utf8_file(course_dir):
+    (course_dir / "corpus" / "latin1.txt").write_bytes("caf\xe9\n".encode("latin-1"))
+    assert "corpus/latin1.txt:1: encoding: not valid UTF-8; save the file as UTF-8" in problems(course_dir)
+
+
+def test_unknown_placeholder_suggests_the_right_one(course_dir):
+    edit(course_dir / "teaching.toml", "loss of {pretrain.final_val_loss}", "loss of {pretrain.final_vall_loss}")
+    assert any("did you mean 'pretrain.final_val_loss'?" in p for p in problems(course_dir))
+
+
+def test_all_problems_reported_at_once(course_dir):
+    edit(course_dir / "course.toml", "n_head = 4", "n_head = 0")
+    edit(course_dir / "preferences.toml", 'id = "p02-enoxaparin-crcl24"', 'id = "p01-metformin-egfr28"')
+    (course_dir / "corpus" / "latin1.txt").write_bytes(b"\xe9")
+    assert len(problems(course_dir)) >= 3
+
+
+def test_check_command_exits_non_zero_without_traceback(course_dir):
+    edit(course_dir / "course.toml", "n_head = 4", "n_head = 0")
+    result = subprocess.run([sys.executable, "-m", "generator", "check", "--content", str(course_dir)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "model.n_head: must be positive" in result.stderr
+    assert "Traceback" not in result.stderr
