@@ -1,4 +1,4 @@
-"""Command line: python -m generator {train,build,check,serve}."""
+"""Command line: python -m generator {build,train,check,serve}."""
 
 from __future__ import annotations
 
@@ -11,44 +11,65 @@ from .content import ContentError, load_course
 from .training.loop import TrainingDiverged
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__)
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m generator",
+                                     description="Train a tiny LLM in three stages and build the teaching package.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, help_text in (("train", "run the three training stages and print their log"),
-                            ("build", "train (or reuse the cached run) and write build/"),
-                            ("check", "validate the course folder without training")):
-        p = sub.add_parser(name, help=help_text)
+    commands = {
+        "build": "train (or reuse the cached run) and write the page and documents",
+        "train": "run the three training stages and print their log and summary",
+        "check": "validate the course folder without training",
+        "serve": "preview on 127.0.0.1, rebuilding when content/ or templates/ change",
+    }
+    for name, help_text in commands.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--content", default="content", help="course folder (default: content)")
-        if name != "check":
-            p.add_argument("--quick", action="store_true", help="a much shorter run, for tests")
-            p.add_argument("--seed", type=int, help="override the seed in course.toml")
-        if name == "build":
+        if name == "check":
+            continue
+        p.add_argument("--quick", action="store_true", help="a much shorter run, for tests and rehearsals")
+        p.add_argument("--seed", type=int, help="override the seed in course.toml")
+        if name in ("build", "serve"):
             p.add_argument("--out", default="build", help="output folder (default: build)")
-    args = parser.parse_args(argv)
+            p.add_argument("--no-cache", action="store_true", help="train again even if a cached run matches")
+        if name == "serve":
+            p.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
         course = load_course(args.content)
         if args.command == "check":
-            print(f"{args.content}: OK")
+            print(f"{args.content}: OK ({len(course.corpus)} corpus files, {len(course.sft_pairs)} SFT pairs, "
+                  f"{len(course.preferences)} preference pairs)")
             return 0
-        from .pipeline import run_pipeline
         if args.seed is not None:
             course = course.with_seed(args.seed)
-        run = run_pipeline(course, quick=args.quick)
         if args.command == "train":
-            print(json.dumps(run["summary"], indent=2))
-        else:
-            from .render import render_outputs, write_atomically
-            write_atomically(Path(args.out), render_outputs(course, run))
-            print(f"wrote {args.out}/")
-        return 0
+            from .build import train
+            print(json.dumps(train(course, args.quick)["summary"], indent=2))
+            return 0
+        if args.command == "build":
+            from .build import build
+            build(course, Path(args.out), quick=args.quick, use_cache=not args.no_cache)
+            return 0
+        from .serve import serve
+        return serve(args)
     except ContentError as err:
-        print(f"error: the course in {args.content} has problems:", file=sys.stderr)
+        print(f"error: {len(err.problems)} problem(s) in the course folder {args.content}:", file=sys.stderr)
         for problem in err.problems:
-            print(f"  {args.content}/{problem}", file=sys.stderr)
+            print(f"  {Path(args.content) / problem.file}:{problem.line}: {problem.field}: {problem.message}",
+                  file=sys.stderr)
+        print("Nothing was built; the previous build is unchanged.", file=sys.stderr)
         return 2
     except TrainingDiverged as err:
-        print(f"error: training stopped: {err}", file=sys.stderr)
+        print(f"error: training stopped: {err}. Nothing was built; the previous build is unchanged.",
+              file=sys.stderr)
         return 3
+    except KeyboardInterrupt:
+        print("\ninterrupted: nothing was built; the previous build is unchanged.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

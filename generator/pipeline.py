@@ -77,10 +77,10 @@ def _check_lengths(tok: Tokenizer, course: Course, block_size: int) -> None:
         raise ContentError(problems)
 
 
-def run_pipeline(course: Course, quick: bool = False, log: Log = print) -> dict:
-    """Train all three stages on `course` and return the Run."""
+def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings: dict | None = None) -> dict:
+    """Train all three stages on `course` and return the Run (per-stage seconds go into `timings`)."""
     s: Settings = course.quick_settings if quick else course.settings
-    timings: dict[str, float] = {}
+    timings = {} if timings is None else timings
 
     log("== Tokenizer: byte-pair encoding ==")
     tok = train_bpe("".join(d.text + END_OF_TEXT for d in course.corpus), course.alphabet(), s.vocab_size)
