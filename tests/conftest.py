@@ -25,23 +25,32 @@ class Build:
         return (self.out / name).read_text(encoding="utf-8")
 
 
-def make_build(out: Path, content: Path = CONTENT, seed: int | None = None) -> Build:
+def quick_course(content: Path = CONTENT, seed: int | None = None):
     course = load_course(content)
-    if seed is not None:
-        course = course.with_seed(seed)
-    run = run_pipeline(course, quick=True, log=lambda _: None)
+    return course if seed is None else course.with_seed(seed)
+
+
+def make_build(out: Path, course, run: dict) -> Build:
+    """Render a run of `course` into `out`, as `make build` does."""
     write_atomically(out, render_outputs(course, run))
     return Build(out, json.loads((out / "metrics.json").read_text()))
 
 
 @pytest.fixture(scope="session")
-def quick_build(tmp_path_factory) -> Build:
-    """The default course, quick configuration, default seed."""
-    return make_build(tmp_path_factory.mktemp("build") / "build")
+def quick_run() -> dict:
+    """The default course trained in the quick configuration, default seed."""
+    return run_pipeline(quick_course(), quick=True, log=lambda _: None)
 
 
 @pytest.fixture(scope="session")
-def other_seed_build(tmp_path_factory, quick_build) -> Build:
+def quick_build(tmp_path_factory, quick_run) -> Build:
+    """quick_run rendered: the page, both documents and metrics.json."""
+    return make_build(tmp_path_factory.mktemp("build") / "build", quick_course(), quick_run)
+
+
+@pytest.fixture(scope="session")
+def other_seed_build(tmp_path_factory, quick_run) -> Build:
     """The same course and settings from a different seed, to prove numbers come from the run."""
-    return make_build(tmp_path_factory.mktemp("build-seed") / "build",
-                      seed=quick_build.run["config"]["seed"] + 1)
+    course = quick_course(seed=quick_run["config"]["seed"] + 1)
+    run = run_pipeline(course, quick=True, log=lambda _: None)
+    return make_build(tmp_path_factory.mktemp("build-seed") / "build", course, run)

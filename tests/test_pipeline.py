@@ -1,0 +1,94 @@
+"""The run: untrained baselines, the direction each stage moves, determinism, bad runs stop."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import numpy as np
+import pytest
+
+from generator.content import load_course
+from generator.pipeline import run_pipeline
+from generator.training.autograd import Tensor
+from generator.training.loop import TrainingDiverged
+from generator.training.reward import bradley_terry_loss, length_baseline_accuracy
+
+from .conftest import CONTENT
+
+
+def tiny(course, **changes):
+    """The quick settings shrunk further, for tests that need several runs."""
+    s = course.quick_settings
+    s = dataclasses.replace(
+        s, pretrain=dataclasses.replace(s.pretrain, steps=6, eval_every=3, sample_tokens=5),
+        sft=dataclasses.replace(s.sft, steps=3), reward=dataclasses.replace(s.reward, steps=2, folds=2), **changes)
+    return dataclasses.replace(course, quick_settings=s)
+
+
+def test_untrained_loss_is_within_5_percent_of_ln_v(quick_run):
+    s = quick_run["summary"]
+    assert s["pretrain"]["initial_loss"] == pytest.approx(math.log(quick_run["config"]["vocab_size"]), rel=0.05)
+    assert s["pretrain"]["uniform_loss"] == pytest.approx(math.log(100))
+
+
+def test_bradley_terry_loss_is_ln2_at_zero_margin():
+    r = Tensor(np.array([0.3, -1.2, 2.0]))
+    assert float(bradley_terry_loss(r, r).data) == pytest.approx(math.log(2))
+    assert float(bradley_terry_loss(Tensor(np.array([5.0])), Tensor(np.array([0.0]))).data) < 0.01
+    assert float(bradley_terry_loss(Tensor(np.array([0.0])), Tensor(np.array([5.0]))).data) > 5.0
+
+
+def test_quick_run_moves_every_figure_the_right_way(quick_run):
+    s = quick_run["summary"]
+    assert s["pretrain"]["final_val_loss"] < s["pretrain"]["initial_loss"] - 0.5
+    assert s["pretrain"]["final_train_loss"] < s["pretrain"]["first_train_loss"]
+    assert s["pretrain"]["unigram_val_loss"] < s["pretrain"]["uniform_loss"]
+    assert s["pretrain"]["bigram_val_loss"] < s["pretrain"]["unigram_val_loss"]
+    assert s["sft"]["final_loss"] < s["sft"]["first_loss"]
+    assert s["sft"]["final_token_accuracy"] > s["sft"]["first_token_accuracy"]
+    assert s["reward"]["final_loss"] < s["reward"]["first_loss"]
+    assert s["reward"]["final_margin"] > s["reward"]["first_margin"]
+    assert s["reward"]["first_loss"] == pytest.approx(math.log(2), abs=0.1)
+
+
+def test_run_records_what_the_renderers_need(quick_run):
+    run = quick_run
+    assert len(run["pretrain"]["train_loss"]) == run["config"]["pretrain"]["steps"]
+    assert {e["step"] for e in run["pretrain"]["evals"]} >= {0, run["config"]["pretrain"]["steps"]}
+    assert {x["prompt"] for x in run["pretrain"]["samples"]} == set(load_course(CONTENT).case.sample_prompts)
+    assert any(a["heldout"] for a in run["sft"]["answers"]) and any(not a["heldout"] for a in run["sft"]["answers"])
+    history = run["reward"]["history"]
+    assert set(history) == {"loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies"}
+    assert len(run["reward"]["pairs"]) == 20
+    for pair in run["reward"]["pairs"]:
+        assert pair["margin"] == pytest.approx(pair["chosen_score"] - pair["rejected_score"])
+    assert "".join(run["tokenizer"]["sample"]).startswith(load_course(CONTENT).corpus[0].text.split()[0])
+
+
+def test_length_baseline_counts_ties_as_half():
+    assert length_baseline_accuracy(["long answer", "ab", "x"], ["short", "abc", "y"]) == pytest.approx(0.5)
+
+
+def test_default_preferences_are_not_systematically_longer():
+    course = load_course(CONTENT)
+    acc = length_baseline_accuracy([p.chosen for p in course.preferences], [p.rejected for p in course.preferences])
+    assert 0.4 <= acc <= 0.6
+
+
+def test_same_content_and_seed_give_identical_runs():
+    course = tiny(load_course(CONTENT))
+    first = run_pipeline(course, quick=True, log=lambda _: None)
+    second = run_pipeline(course, quick=True, log=lambda _: None)
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+    third = run_pipeline(course.with_seed(course.settings.seed + 7), quick=True, log=lambda _: None)
+    assert third["summary"]["pretrain"]["final_val_loss"] != first["summary"]["pretrain"]["final_val_loss"]
+
+
+def test_nan_loss_stops_with_stage_and_step():
+    course = load_course(CONTENT)
+    s = tiny(course).quick_settings
+    exploding = dataclasses.replace(s, pretrain=dataclasses.replace(s.pretrain, lr=1e30, warmup=1, grad_clip=1e30))
+    with pytest.raises(TrainingDiverged, match=r"pretraining: loss became (nan|inf) at step \d+"):
+        run_pipeline(dataclasses.replace(course, quick_settings=exploding), quick=True, log=lambda _: None)
