@@ -24,6 +24,7 @@ class Progress:
         self.totals = totals
         self.stage: str | None = None
         self.total = 0
+        self.step = 0
         self.started = time.perf_counter()
 
     def __call__(self, line: str) -> None:
@@ -32,6 +33,7 @@ class Progress:
             self.stage = line.strip("= ").strip()
             self.total = next((n for prefix, n in self.totals.items() if self.stage.startswith(prefix)), 0)
             self.started = time.perf_counter()
+            self.step = 0
             if not self.tty:
                 print(line, file=self.stream, flush=True)
             else:
@@ -41,14 +43,16 @@ class Progress:
         if not self.tty:
             print(line, file=self.stream, flush=True)
         elif step and self.total:
-            self._draw(int(step.group(1)))
+            self.step = int(step.group(1))
+            self._draw(self.step)
         elif not step:                      # a note: print it above the bar, then redraw the bar
             self.stream.write("\r\033[K  " + line + "\n")
-            self._draw(0 if self.stage else 0)
+            if self.stage:
+                self._draw(self.step)
 
     def _draw(self, step: int) -> None:
         filled = int(BAR_WIDTH * min(step, self.total) / self.total) if self.total else 0
-        bar = "\u2588" * filled + "\u2591" * (BAR_WIDTH - filled)
+        bar = "\u2588" * filled + "\u2591" * (BAR_WIDTH - filled) if self.total else " " * BAR_WIDTH
         counter = f"{step}/{self.total}" if self.total else ""
         elapsed = time.perf_counter() - self.started
         self.stream.write(f"\r{self.stage:<52} {bar} {counter:>9} {elapsed:5.1f} s")
