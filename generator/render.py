@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from . import format as fmt
+from . import mdtext, textcharts
 from .checks import run_checks
 from .content import Course
 from .source import Excerpt, highlight_css, locate
@@ -112,6 +113,10 @@ def environment(kind: str) -> Environment:
                        tojson_compact=lambda v: json.dumps(v, separators=(",", ":")))
     env.globals.update(metric=fmt.metric, locate=locate, highlight_css=highlight_css,
                        change_pct=fmt.change_pct, Excerpt=Excerpt)
+    if kind == "docs":   # text charts, anchors and the arithmetic the docs' worked answers show
+        env.filters.update(textcharts.FILTERS, **mdtext.FILTERS)
+        env.globals.update(trend=textcharts.trend, sample_rows=textcharts.sample_rows,
+                           annotate=mdtext.annotate, METRICS=fmt.METRICS, TOC=mdtext.TOC_MARKER)
     return env
 
 
