@@ -1,0 +1,364 @@
+"""The two generated markdown documents: figures from the run, real code lines, clean markdown, working anchors."""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import markdown
+import pytest
+
+from generator import format as fmt
+from generator import mdtext, textcharts
+from generator.content import load_course
+from generator.render import ALIGNMENT, GUIDE, SECTIONS, STAGE_CODE, TEMPLATES, build_view, environment
+from generator.source import PROJECT_ROOT, locate
+
+CONTENT = PROJECT_ROOT / "content"
+NODE_TOOLS = PROJECT_ROOT / "tests" / "node"
+MARKDOWNLINT = NODE_TOOLS / "node_modules" / ".bin" / "markdownlint-cli2"
+DOCS = (GUIDE, ALIGNMENT)
+FENCED_BLOCK = re.compile(r"^(`{3,})[^\n]*\n.*?^\1[ \t]*$", re.S | re.M)
+CODE_REF = re.compile(r"`([\w.]+)` (?:at|in) `(generator/training/[\w/]+\.py):(\d+)-(\d+)`")
+
+
+def render_docs(course, run) -> dict[str, str]:
+    """Both docs for a course and a run, without training and without the page."""
+    view = build_view(course, run)
+    return {name: environment("docs").get_template(template).render(**view)
+            for name, template in ((GUIDE, "docs/explanation.md.j2"), (ALIGNMENT, "docs/alignment.md.j2"))}
+
+
+def prose(text: str) -> str:
+    """The document without its fenced code blocks."""
+    return FENCED_BLOCK.sub("", text)
+
+
+def section(text: str, heading: str) -> str:
+    """The text under a level-2 heading, up to the next level-2 heading."""
+    start = text.index(f"\n## {heading}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end != -1 else None]
+
+
+def table_rows(text: str) -> list[list[str]]:
+    return [[cell.strip() for cell in line.strip().strip("|").split(" | ")]
+            for line in text.splitlines() if line.startswith("| ") and not line.startswith("| ---")]
+
+
+@pytest.fixture(scope="module")
+def builds(quick_build, other_seed_build):
+    return (quick_build, other_seed_build)
+
+
+# ---------------------------------------------------------------- figures come from the run
+
+
+def test_guide_has_at_least_3000_words_of_prose(quick_build):
+    words = len(prose(quick_build.text(GUIDE)).split())
+    assert words >= 3000, f"the study guide has {words} words outside code blocks"
+
+
+def test_run_at_a_glance_shows_every_figure_of_its_run(builds):
+    for build in builds:
+        rows = table_rows(section(build.text(GUIDE), "The run at a glance"))
+        shown = {row[1]: row[2] for row in rows if len(row) == 3}
+        for key, (_, label) in fmt.METRICS.items():
+            assert shown[label] == fmt.metric(build.run["summary"], key), key
+
+
+def test_concept_rows_show_their_runs_figure_and_real_code_lines(builds):
+    course = load_course(CONTENT)
+    assert 15 <= len(course.concepts) <= 30
+    for build in builds:
+        rows = [row for row in table_rows(section(build.text(ALIGNMENT), "Document to code to output"))
+                if row[0].isdigit()]
+        assert len(rows) == len(course.concepts)
+        for concept, row in zip(course.concepts, rows):
+            excerpt = locate(concept.symbol)
+            assert row[3] == f"`{concept.symbol}` at `{excerpt.location}`"
+            assert row[4] == fmt.METRICS[concept.metric][1]
+            assert row[5] == fmt.metric(build.run["summary"], concept.metric), concept.concept
+
+
+def test_figures_differ_between_seeds_where_the_runs_differ(builds):
+    first, second = builds
+    differing = [key for key in fmt.METRICS
+                 if fmt.metric(first.run["summary"], key) != fmt.metric(second.run["summary"], key)]
+    assert len(differing) >= 10, "two seeds should give different runs"
+    for key in differing:
+        label = fmt.METRICS[key][1]
+        for build, other in ((first, second), (second, first)):
+            row = f"| {label} | {fmt.metric(build.run['summary'], key)} |"
+            assert row in build.text(GUIDE)
+            assert f"| {label} | {fmt.metric(other.run['summary'], key)} |" not in build.text(GUIDE)
+    for name in DOCS:
+        assert first.text(name) != second.text(name)
+
+
+def test_margin_evolution_table_is_the_reward_log(builds):
+    for build in builds:
+        history = build.run["reward"]["history"]
+        rows = [row for row in table_rows(section(build.text(ALIGNMENT), "Margin evolution")) if len(row) == 8]
+        steps = [row for row in rows if row[0].isdigit()]
+        assert len(steps) == len(history["loss"])
+        for i, row in enumerate(steps):
+            assert row[1] == fmt.loss(history["loss"][i])
+            assert row[3] == fmt.score(history["rewards/chosen"][i])
+            assert row[4] == fmt.score(history["rewards/rejected"][i])
+            assert row[5] == fmt.signed(history["rewards/margins"][i])
+            assert row[6] == fmt.pct(textcharts.sigmoid(history["rewards/margins"][i]))
+            assert row[7] == fmt.pct(history["rewards/accuracies"][i])
+
+
+def test_case_and_pairs_show_the_runs_scores(builds):
+    for build in builds:
+        run, guide, alignment = build.run, build.text(GUIDE), build.text(ALIGNMENT)
+        for key in ("specific_score", "vague_score", "sft_answer_score"):
+            assert f"| {fmt.score(run['case'][key])} |" in guide
+        margin = run["case"]["specific_score"] - run["case"]["vague_score"]
+        assert fmt.signed(margin) in guide and fmt.signed(margin) in alignment
+        for pair in run["reward"]["pairs"]:
+            assert f"| {pair['id']} | {pair['category']} | {fmt.signed(pair['margin'])} |" in alignment
+            assert f"{fmt.signed(pair['heldout_margin'])}\n" in alignment
+
+
+def test_formula_verification_puts_theory_beside_this_runs_measurements(builds):
+    for build in builds:
+        s = build.run["summary"]
+        text = section(build.text(ALIGNMENT), "Formula verification")
+        assert f"| Untrained loss = ln V | ln {fmt.metric(s, 'config.vocab_size')} = " \
+               f"{fmt.metric(s, 'theory.ln_vocab')} | {fmt.metric(s, 'pretrain.initial_loss')} " in text
+        assert f"| {fmt.metric(s, 'theory.ln_2')} | first step: {fmt.metric(s, 'reward.first_loss')} |" in text
+        margin = s["reward"]["final_margin"]
+        assert f"sigmoid({fmt.signed(margin)}) = {fmt.pct(textcharts.sigmoid(margin))}" in text
+        assert f"| held out: {fmt.metric(s, 'reward.heldout_accuracy')} |" in text
+        assert f"length rule: {fmt.metric(s, 'reward.length_baseline_accuracy')}" in text
+
+
+def test_classroom_questions_are_numbered_and_at_least_eight(quick_build):
+    text = section(quick_build.text(GUIDE), "Classroom questions and answers")
+    numbers = [int(n) for n in re.findall(r"^\*\*Q(\d+)\. ", text, re.M)]
+    assert len(numbers) >= 8 and numbers == list(range(1, len(numbers) + 1))
+    s = quick_build.run["summary"]
+    assert f"**Q{numbers[-1]}." in text
+    # the generic questions are worked from the run's figures
+    assert f"The untrained loss was {fmt.metric(s, 'pretrain.initial_loss')}" in text
+    assert f"final perplexity of {fmt.metric(s, 'pretrain.final_perplexity')}" in text
+
+
+# ---------------------------------------------------------------- code references are real
+
+
+def test_every_code_reference_points_at_its_symbol(quick_build):
+    found = 0
+    for name in DOCS:
+        for symbol, path, start, end in CODE_REF.findall(quick_build.text(name)):
+            excerpt = locate(symbol)
+            assert (excerpt.path, excerpt.start, excerpt.end) == (path, int(start), int(end)), symbol
+            found += 1
+    assert found >= sum(len(symbols) for symbols in STAGE_CODE.values())
+
+
+def test_every_line_annotation_quotes_that_line(quick_build):
+    lines_of: dict[str, list[str]] = {}
+    current, checked = None, 0
+    for line in quick_build.text(GUIDE).splitlines():
+        heading = CODE_REF.search(line) if line.startswith("#### ") else None
+        if heading:
+            current = heading.group(2)
+            lines_of.setdefault(current, (PROJECT_ROOT / current).read_text().splitlines())
+        note = re.match(r"- \*\*Line (\d+)\*\*, `(.+?)`: ", line)
+        if note:
+            assert current, "a line note outside a code walkthrough"
+            assert note.group(2) in lines_of[current][int(note.group(1)) - 1], line
+            checked += 1
+    assert checked >= 30
+
+
+def test_every_walked_symbol_has_notes_and_every_note_finds_its_line():
+    notes = environment("docs").get_template("docs/annotations.md.j2").module.notes
+    for symbols in STAGE_CODE.values():
+        for symbol in symbols:
+            assert notes.get(symbol), f"no line notes for {symbol} in templates/docs/annotations.md.j2"
+    for symbol, entries in notes.items():
+        excerpt = locate(symbol)
+        missing = [needle for needle, _ in entries if needle not in excerpt.code]
+        assert not missing, f"{symbol}: code changed, these notes no longer find their line: {missing}"
+
+
+# ---------------------------------------------------------------- markdown renders cleanly
+
+
+def test_markdownlint_is_clean(quick_build, tmp_path):
+    if not MARKDOWNLINT.exists():
+        pytest.fail("markdownlint-cli2 is missing: run `make test` (or `cd tests/node && npm ci`)")
+    for name in DOCS:
+        shutil.copy(quick_build.out / name, tmp_path / name)
+    result = subprocess.run([str(MARKDOWNLINT), "--config", str(NODE_TOOLS / ".markdownlint-cli2.jsonc"),
+                             *[str(tmp_path / name) for name in DOCS]],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def github_slug(heading: str) -> str:
+    """GitHub's anchor rule, written independently of generator/mdtext.py."""
+    text = re.sub(r"`|\*", "", heading).strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+@pytest.mark.parametrize("name", DOCS)
+def test_every_internal_link_resolves_on_github_and_in_python_markdown(quick_build, name):
+    text = quick_build.text(name)
+    links = set(re.findall(r"\]\(#([^)]+)\)", prose(text)))
+    assert len(links) >= 10
+    seen: dict[str, int] = {}
+    github = set()
+    for _, heading in mdtext.headings(text):
+        slug = github_slug(heading)
+        github.add(f"{slug}-{seen[slug]}" if seen.get(slug) else slug)
+        seen[slug] = seen.get(slug, 0) + 1
+    html = markdown.markdown(text, extensions=["tables", "fenced_code", "toc"])
+    python_markdown = set(re.findall(r'<h\d id="([^"]+)"', html))
+    assert links <= github, links - github
+    assert links <= python_markdown, links - python_markdown
+
+
+@pytest.mark.parametrize("name", DOCS)
+def test_python_markdown_renders_every_table_and_code_block(quick_build, name):
+    text = quick_build.text(name)
+    html = markdown.markdown(text, extensions=["tables", "fenced_code", "toc"])
+    assert html.count("<table>") == len(re.findall(r"^\| --- ", prose(text), re.M))
+    assert html.count("<pre><code") == len(FENCED_BLOCK.findall(text))
+    outside_code = re.sub(r"<pre><code.*?</code></pre>", "", html, flags=re.S)
+    assert "```" not in outside_code and not re.search(r"^\|", outside_code, re.M)
+
+
+def test_table_of_contents_lists_every_section(quick_build):
+    for name in DOCS:
+        text = quick_build.text(name)
+        toc = section(text, "Contents")
+        for level, heading, anchor in mdtext.anchors(text):
+            if 2 <= level <= 3 and heading != "Contents":
+                assert f"](#{anchor})" in toc, heading
+
+
+# ---------------------------------------------------------------- the teaching kit
+
+
+def test_lesson_plan_names_every_page_section_and_fills_three_hours(quick_build):
+    plan = section(quick_build.text(GUIDE), "A 3-hour lesson plan")
+    for _, title in SECTIONS:
+        assert f"**{title}**" in plan, title
+    minutes = [int(row[1]) for row in table_rows(plan) if len(row) == 5 and row[1].isdigit()]
+    assert sum(minutes) == 180
+    assert "0:00 to" in plan and "to 3:00" in plan
+
+
+def test_guide_has_every_stage_part_and_the_handout(quick_build):
+    text = quick_build.text(GUIDE)
+    course = load_course(CONTENT)
+    for number in (1, 2, 3):
+        for part in ("The analogy", "code, line by line", "The mathematics", "produced in this run",
+                     "Why the"):
+            assert re.search(rf"^### {number}\.\d {re.escape(part)}", text, re.M) or \
+                re.search(rf"^### {number}\.\d .*{re.escape(part)}", text, re.M), (number, part)
+    for stage in ("pretrain", "sft", "reward", "rl"):
+        assert course.teaching["stages"][stage]["analogy_title"] in text
+    handout = section(text, SECTIONS[-1][1])
+    assert course.teaching["handout"]["title"] in handout
+    assert course.teaching["handout"]["key_insight"] in handout
+
+
+# ---------------------------------------------------------------- prose follows the numbers
+
+
+def _with_margins(run: dict, margins: list[float], losses: list[float]) -> dict:
+    run = copy.deepcopy(run)
+    history = run["reward"]["history"]
+    history["rewards/margins"], history["loss"] = margins, losses
+    history["rewards/accuracies"] = [1.0 if m > 0 else 0.0 for m in margins]
+    history["rewards/chosen"] = [m / 2 for m in margins]
+    history["rewards/rejected"] = [-m / 2 for m in margins]
+    run["summary"]["reward"].update(first_margin=margins[0], final_margin=margins[-1],
+                                    first_loss=losses[0], final_loss=losses[-1])
+    return run
+
+
+@pytest.mark.parametrize("margins, losses, expected, absent", [
+    ([0.0, 0.5, 1.0, 2.0], [0.69, 0.5, 0.4, 0.2], "The mean margin grew", "flipped sign"),
+    ([0.9, 0.6, 0.4, 0.3], [0.45, 0.5, 0.55, 0.6], "stayed positive but shrank", "grew from"),
+    ([0.2, 0.0, -0.3, -0.6], [0.6, 0.69, 0.85, 1.0], "flipped sign", "grew from"),
+    ([-0.1, -0.3, -0.5, -0.9], [0.75, 0.85, 1.0, 1.2], "The mean margin fell", "grew from"),
+    ([0.01, 0.02, 0.0, 0.02], [0.69, 0.69, 0.69, 0.69], "barely moved", "grew from"),
+])
+def test_margin_story_is_chosen_from_the_trend(quick_build, margins, losses, expected, absent):
+    docs = render_docs(load_course(CONTENT), _with_margins(quick_build.run, margins, losses))
+    for text in docs.values():
+        assert expected in text and absent not in text
+
+
+def test_rendering_is_byte_identical_for_identical_inputs(quick_build):
+    course = load_course(CONTENT)
+    assert render_docs(course, quick_build.run) == render_docs(course, quick_build.run)
+    for name, text in render_docs(course, quick_build.run).items():
+        assert text == quick_build.text(name)
+
+
+def test_content_text_is_escaped(quick_build, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    teaching = content / "teaching.toml"
+    teaching.write_text(teaching.read_text().replace(
+        'analogy_title = "A student reading textbooks"',
+        'analogy_title = "A student </script><img src=x onerror=alert(1)> reading"'))
+    docs = render_docs(load_course(content), quick_build.run)
+    assert "</script>" not in docs[GUIDE] and "<img" not in docs[GUIDE]
+    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in docs[GUIDE]
+
+
+def test_doc_templates_hold_no_course_domain_words():
+    domain = ("pharm", "metformin", "warfarin", "egfr", "renal", "kidney", "clinic", "patient", "drug",
+              "dose", "nsaid", "prescri", "medic")
+    for path in sorted((TEMPLATES / "docs").glob("*.j2")):
+        text = path.read_text().lower()
+        found = [word for word in domain if word in text]
+        assert not found, f"{path.name} types course words {found}; take them from content/ instead"
+
+
+def test_docs_render_for_a_course_with_other_content(quick_build):
+    """A course's own words, not the default course's, reach the docs (analogies, questions, handout)."""
+    course = load_course(CONTENT)
+    other = copy.deepcopy(course.teaching)
+    other["stages"]["pretrain"]["analogy_title"] = "An apprentice baker reading recipes"
+    other["handout"]["title"] = "Baking a model in 60 seconds"
+    docs = render_docs(type(course)(**{**vars(course), "teaching": other}), quick_build.run)
+    assert "An apprentice baker reading recipes" in docs[GUIDE]
+    assert "Baking a model in 60 seconds" in docs[GUIDE]
+
+
+def test_sparklines_and_trends():
+    assert textcharts.sparkline([3, 2, 1]) == "█▅▁"
+    assert textcharts.sparkline([1, 1]) == "▅▅"
+    assert len(textcharts.sparkline(range(1000), width=40)) == 40
+    t = textcharts.trend([0.1, -0.2, -0.5])
+    assert t.flipped and not t.went_up and t.monotone
+    assert textcharts.diverging(-1, 1, 4) == "████│    "
+    assert abs(textcharts.sigmoid(0) - 0.5) < 1e-12 and textcharts.sigmoid(-1000) == 0.0
+
+
+def test_slugs_follow_github_rules():
+    assert mdtext.slug("Stage 1: Pretraining") == "stage-1-pretraining"
+    assert mdtext.slug("1.5 Why the `numbers` came out") == "15-why-the-numbers-came-out"
+    assert mdtext.slug("This run vs production") == "this-run-vs-production"
+    text = "# T\n\n<!-- table of contents -->\n\n## A\n\n```python\n# not a heading\n```\n\n## A\n"
+    assert "- [A](#a)\n- [A](#a-1)" in mdtext.with_toc(text)
+    assert mdtext.fenced("a ``` b").startswith("````text\n")
+
+
+def test_docs_exist_in_the_build(quick_build):
+    for name in DOCS:
+        assert (Path(quick_build.out) / name).stat().st_size > 0
