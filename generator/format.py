@@ -36,6 +36,11 @@ def integer(x: float) -> str:
     return f"{int(round(x)):,}"
 
 
+def plain(x: int) -> str:
+    """An identifier-like whole number, no separators: a seed, a year."""
+    return str(int(x))
+
+
 def ratio(x: float) -> str:
     """A multiplier: 0.458 -> 0.46x."""
     return f"{x:.2f}\u00d7"
@@ -56,7 +61,7 @@ def seconds(x: float) -> str:
 
 FILTERS = {
     "loss": loss, "pct": pct, "signed": signed, "score": score, "integer": integer,
-    "ratio": ratio, "perplexity": perplexity, "seconds": seconds,
+    "ratio": ratio, "perplexity": perplexity, "seconds": seconds, "plain": plain,
 }
 
 # summary key -> (formatter, short label). The keys content prose may quote as {key}.
@@ -85,7 +90,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "reward.heldout_mean_margin": ("signed", "mean held-out margin"),
     "reward.length_baseline_accuracy": ("pct", "longer-answer-wins baseline"),
     "reward.pairs": ("integer", "preference pairs"),
-    "config.seed": ("integer", "seed"),
+    "config.seed": ("plain", "seed"),
     "config.vocab_size": ("integer", "vocabulary size"),
     "config.parameters": ("integer", "model parameters"),
     "config.merges": ("integer", "BPE merges"),
