@@ -64,7 +64,7 @@ def test_guide_has_at_least_3000_words_of_prose(quick_build):
 
 def test_run_at_a_glance_shows_every_figure_of_its_run(builds):
     for build in builds:
-        rows = table_rows(section(build.text(GUIDE), "The run at a glance"))
+        rows = table_rows(section(build.text(GUIDE), "This run in numbers"))
         shown = {row[1]: row[2] for row in rows if len(row) == 3}
         for key, (_, label) in fmt.METRICS.items():
             assert shown[label] == fmt.metric(build.run["summary"], key), key
