@@ -98,6 +98,7 @@ def build_view(course: Course, run: dict) -> dict:
         "checks_by_id": {c.id: c for c in checks},
         "code": {stage: [locate(symbol) for symbol in symbols] for stage, symbols in STAGE_CODE.items()},
         "concepts": course.concepts,
+        "preferences": [dict(vars(pair)) for pair in course.preferences],
         "sections": SECTIONS,
         "section_title": dict(SECTIONS),
     }
@@ -122,13 +123,16 @@ def environment(kind: str) -> Environment:
 
 def render_outputs(course: Course, run: dict) -> dict[str, str]:
     """All files of build/, as name -> text."""
+    from .page import page_view  # the page's charts, inlined assets and CSP
     view = build_view(course, run)
     files = {METRICS: json.dumps(run, indent=1, sort_keys=True) + "\n"}
     for name, kind, template in ((PAGE, "page", "page/index.html.j2"),
                                  (GUIDE, "docs", "docs/explanation.md.j2"),
                                  (ALIGNMENT, "docs", "docs/alignment.md.j2")):
         if (TEMPLATES / template).is_file():
-            files[name] = environment(kind).get_template(template).render(**view)
+            env = environment(kind)
+            extra = page_view(view, env) if kind == "page" else {}
+            files[name] = env.get_template(template).render(**view, **extra)
     return files
 
 

@@ -1,0 +1,293 @@
+"""Run -> Plotly figure specs (plain dicts), drawn on the page in one dark template.
+
+The palette here is the page's palette: the stylesheet reads the same colours,
+so a stage has one colour everywhere. Hover text is formatted through format.py.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from . import format as fmt
+
+FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+MONO = 'ui-monospace, "SF Mono", "Cascadia Code", "JetBrains Mono", Menlo, Consolas, monospace'
+
+# One palette for the page and the charts (WCAG AA against --bg and --surface).
+PALETTE: dict[str, str] = {
+    "bg": "#0e1117",
+    "surface": "#151a22",
+    "surface-2": "#1b222c",
+    "surface-3": "#232c38",
+    "border": "#2b3543",
+    "text": "#e8edf3",
+    "muted": "#a7b3c2",
+    "faint": "#8995a5",
+    "grid": "#232c38",
+    "axis": "#3b4757",
+    "accent": "#8cb4ff",
+    "pass": "#4fd18b",
+    "fail": "#ff8a7a",
+    "chosen": "#5fd4a6",
+    "rejected": "#ff8f80",
+    "baseline": "#b6c0cc",
+}
+
+# Each stage's colour, and a lighter tint for a second series of the same stage.
+STAGE_COLOURS: dict[str, str] = {
+    "pretrain": "#6ea8fe",
+    "sft": "#b79cff",
+    "reward": "#f2b45a",
+    "rl": "#f58fb8",
+}
+STAGE_TINTS: dict[str, str] = {
+    "pretrain": "#bcd6ff",
+    "sft": "#e0d4ff",
+    "reward": "#ffe0ad",
+    "rl": "#ffd1e3",
+}
+
+# Shared by every figure; the page sends it once and sets it as layout.template.
+TEMPLATE: dict = {
+    "layout": {
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"family": FONT, "size": 13, "color": PALETTE["muted"]},
+        "colorway": list(STAGE_COLOURS.values()),
+        "xaxis": {"gridcolor": PALETTE["grid"], "linecolor": PALETTE["axis"], "zeroline": False,
+                  "ticks": "outside", "tickcolor": PALETTE["axis"], "ticklen": 4,
+                  "title": {"standoff": 6, "font": {"size": 12}}, "automargin": True},
+        "yaxis": {"gridcolor": PALETTE["grid"], "linecolor": PALETTE["axis"], "zeroline": False,
+                  "ticks": "outside", "tickcolor": PALETTE["axis"], "ticklen": 4,
+                  "title": {"standoff": 8, "font": {"size": 12}}, "automargin": True},
+        "hoverlabel": {"bgcolor": PALETTE["surface-3"], "bordercolor": PALETTE["border"],
+                       "font": {"family": FONT, "size": 13, "color": PALETTE["text"]}},
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom",
+                   "bgcolor": "rgba(0,0,0,0)", "font": {"size": 12, "color": PALETTE["muted"]}},
+        "margin": {"l": 8, "r": 12, "t": 36, "b": 8},
+        "hovermode": "closest",
+        "dragmode": False,
+    }
+}
+
+# Page-level options for Plotly.newPlot.
+CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False, "doubleClick": False}
+
+ROUND = 5   # chart coordinates only; every number a reader sees is formatted by format.py
+
+
+def _r(values) -> list[float]:
+    return [round(float(v), ROUND) for v in values]
+
+
+def _line(x, y, name: str, colour: str, text: list[str], *, width: float = 2.2, dash: str = "solid",
+          mode: str = "lines", opacity: float = 1.0, marker_size: int = 7, legend: bool = True) -> dict:
+    trace = {"type": "scatter", "mode": mode, "x": list(x), "y": _r(y), "name": name,
+             "line": {"color": colour, "width": width, "dash": dash}, "opacity": opacity,
+             "text": text, "hovertemplate": "%{text}<extra></extra>", "showlegend": legend}
+    if "markers" in mode:
+        trace["marker"] = {"color": colour, "size": marker_size, "line": {"color": PALETTE["bg"], "width": 1.5}}
+    return trace
+
+
+def _reference(y: float, x0, x1, label: str, colour: str, dash: str, side: str) -> tuple[dict, dict]:
+    """A horizontal reference line with a direct label (no legend entry)."""
+    trace = {"type": "scatter", "mode": "lines", "x": [x0, x1], "y": _r([y, y]), "name": label,
+             "line": {"color": colour, "width": 1.4, "dash": dash}, "hoverinfo": "skip", "showlegend": False}
+    note = {"xref": "paper", "x": 0.005 if side == "left" else 0.995, "xanchor": side, "yref": "y", "y": y,
+            "yanchor": "bottom", "text": label, "showarrow": False,
+            "font": {"size": 12, "color": colour}, "bgcolor": "rgba(14,17,23,0.75)"}
+    return trace, note
+
+
+def _layout(x_title: str, y_title: str, **extra) -> dict:
+    layout = {"xaxis": {"title": {"text": x_title}}, "yaxis": {"title": {"text": y_title}}}
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(layout.get(key), dict):
+            layout[key] = {**layout[key], **value}
+        else:
+            layout[key] = value
+    return layout
+
+
+def moving_average(values: list[float], window: int) -> list[float]:
+    """Trailing mean over up to `window` steps (the smoothed training curve)."""
+    out, total = [], 0.0
+    for i, v in enumerate(values):
+        total += v
+        if i >= window:
+            total -= values[i - window]
+        out.append(total / min(i + 1, window))
+    return out
+
+
+def smoothing_window(steps: int) -> int:
+    return max(5, steps // 30)
+
+
+def pretrain_loss(run: dict) -> dict:
+    pre = run["pretrain"]
+    colour, tint = STAGE_COLOURS["pretrain"], STAGE_TINTS["pretrain"]
+    train = pre["train_loss"]
+    steps = list(range(len(train)))
+    window = smoothing_window(len(train))
+    smooth = moving_average(train, window)
+    evals = pre["evals"]
+    last = max(len(train) - 1, evals[-1]["step"])
+    base = pre["baselines"]
+    traces = [
+        _line(steps, train, "Training loss, each step", colour, [f"Step {fmt.integer(s)}: training loss "
+                                                                   f"{fmt.loss(v)}" for s, v in zip(steps, train)],
+              width=1.2, opacity=0.35),
+        _line(steps, smooth, f"Training loss, mean of last {window} steps", colour,
+              [f"Step {fmt.integer(s)}: mean training loss {fmt.loss(v)}" for s, v in zip(steps, smooth)],
+              width=2.6),
+        _line([e["step"] for e in evals], [e["val_loss"] for e in evals], "Validation loss (unseen text)", tint,
+              [f"Step {fmt.integer(e['step'])}: validation loss {fmt.loss(e['val_loss'])}, perplexity "
+               f"{fmt.perplexity(e['perplexity'])}" for e in evals], mode="lines+markers", dash="dot", width=2.2),
+    ]
+    notes = []
+    for key, label, dash, side in (("uniform", "uniform guess, ln V", "dash", "right"),
+                                   ("unigram", "unigram baseline", "dashdot", "left"),
+                                   ("bigram", "bigram baseline", "dot", "left")):
+        trace, note = _reference(base[key], 0, last, f"{label} {fmt.loss(base[key])}", PALETTE["baseline"], dash,
+                                 side)
+        traces.insert(0, trace)
+        notes.append(note)
+    values = train + [e["val_loss"] for e in evals] + list(base.values())
+    low, high = min(values), max(values)
+    pad = 0.08 * (high - low or 1.0)
+    return {"data": traces, "layout": _layout("training step", "loss (nats)", annotations=notes,
+                                               yaxis={"range": [max(0.0, low - pad), high + pad]},
+                                               xaxis={"range": [0, last]})}
+
+
+def sft_loss(run: dict) -> dict:
+    sft = run["sft"]
+    colour, tint = STAGE_COLOURS["sft"], STAGE_TINTS["sft"]
+    steps = list(range(len(sft["loss"])))
+    traces = [_line(steps, sft["loss"], "Training questions", colour,
+                    [f"Step {fmt.integer(s)}: loss on answer tokens {fmt.loss(v)}"
+                     for s, v in zip(steps, sft["loss"])], mode="lines+markers", marker_size=4)]
+    if sft["heldout_loss"] is not None:
+        traces.append(_line([steps[-1]], [sft["heldout_loss"]], "Held-out questions (after training)", tint,
+                            [f"After training, held-out questions: loss {fmt.loss(sft['heldout_loss'])}"],
+                            mode="markers", marker_size=11))
+    top = max(sft["loss"] + [sft["heldout_loss"] or 0]) * 1.08
+    return {"data": traces, "layout": _layout("fine-tuning step", "loss on answer tokens (nats)",
+                                               yaxis={"range": [0, top]})}
+
+
+def sft_accuracy(run: dict) -> dict:
+    sft = run["sft"]
+    colour, tint = STAGE_COLOURS["sft"], STAGE_TINTS["sft"]
+    steps = list(range(len(sft["token_accuracy"])))
+    traces = [_line(steps, sft["token_accuracy"], "Training questions", colour,
+                    [f"Step {fmt.integer(s)}: {fmt.pct(v)} of answer tokens right"
+                     for s, v in zip(steps, sft["token_accuracy"])], mode="lines+markers", marker_size=4)]
+    if sft["heldout_token_accuracy"] is not None:
+        traces.append(_line([steps[-1]], [sft["heldout_token_accuracy"]], "Held-out questions (after training)",
+                            tint, [f"After training, held-out questions: {fmt.pct(sft['heldout_token_accuracy'])}"
+                                   " of answer tokens right"], mode="markers", marker_size=11))
+    return {"data": traces, "layout": _layout("fine-tuning step", "answer tokens predicted right",
+                                               yaxis={"range": [0, 1.04], "tickformat": ".0%"})}
+
+
+def _reward_curve(run: dict, key: str, label: str, y_title: str, value, reference: tuple | None,
+                  yaxis: dict | None = None) -> dict:
+    series = run["reward"]["history"][key]
+    steps = list(range(len(series)))
+    traces = [_line(steps, series, label, STAGE_COLOURS["reward"],
+                    [f"Step {fmt.integer(s)}: {label.lower()} {value(v)}" for s, v in zip(steps, series)],
+                    mode="lines+markers", legend=False)]
+    notes = []
+    if reference:
+        ref_y, ref_label = reference
+        trace, note = _reference(ref_y, 0, steps[-1], ref_label, PALETTE["baseline"], "dash", "right")
+        traces.insert(0, trace)
+        notes.append(note)
+    return {"data": traces, "layout": _layout("reward-model step", y_title, annotations=notes,
+                                               yaxis=yaxis or {}, xaxis={"dtick": 1}, margin={"t": 14})}
+
+
+def reward_loss(run: dict) -> dict:
+    ln2 = run["summary"]["theory"]["ln_2"]
+    top = max(run["reward"]["history"]["loss"] + [ln2]) * 1.12
+    return _reward_curve(run, "loss", "Loss", "loss (nats)", fmt.loss,
+                         (ln2, f"coin flip, ln 2 = {fmt.loss(ln2)}"), {"range": [0, top]})
+
+
+def reward_margin(run: dict) -> dict:
+    return _reward_curve(run, "rewards/margins", "Mean margin", "chosen − rejected score", fmt.signed,
+                         (0.0, "no preference, margin 0"))
+
+
+def reward_accuracy(run: dict) -> dict:
+    return _reward_curve(run, "rewards/accuracies", "Accuracy", "pairs ranked right", fmt.pct,
+                         (0.5, f"coin flip, {fmt.pct(0.5)}"), {"range": [0, 1.04], "tickformat": ".0%"})
+
+
+def reward_scores(run: dict) -> dict:
+    history = run["reward"]["history"]
+    steps = list(range(len(history["rewards/chosen"])))
+    traces = [_line(steps, history[key], label, colour,
+                    [f"Step {fmt.integer(s)}: mean score of {label.lower()} {fmt.score(v)}"
+                     for s, v in zip(steps, history[key])], mode="lines+markers")
+              for key, label, colour in (("rewards/chosen", "Chosen answers", PALETTE["chosen"]),
+                                         ("rewards/rejected", "Rejected answers", PALETTE["rejected"]))]
+    return {"data": traces, "layout": _layout("reward-model step", "mean score", xaxis={"dtick": 1},
+                                               margin={"t": 30})}
+
+
+def _spread(count: int, width: float = 0.5) -> list[float]:
+    """Deterministic vertical offsets (golden-ratio sequence) so equal scores do not hide each other."""
+    return [((i * 0.6180339887) % 1.0 - 0.5) * width for i in range(count)]
+
+
+def score_distribution(run: dict) -> dict:
+    """Final scores of chosen and rejected answers as two strips of points, each with its box (quartiles)."""
+    pairs = run["reward"]["pairs"]
+    traces, shapes = [], []
+    for row, (key, label, colour) in enumerate((("rejected_score", "Rejected", PALETTE["rejected"]),
+                                                ("chosen_score", "Chosen", PALETTE["chosen"]))):
+        scores = [p[key] for p in pairs]
+        low, q1, median, q3, high = min(scores), *statistics.quantiles(scores, n=4, method="inclusive"), max(scores)
+        line = {"color": colour, "width": 1.6}
+        shapes += [
+            {"type": "rect", "x0": q1, "x1": q3, "y0": row - 0.3, "y1": row + 0.3, "line": line,
+             "fillcolor": "rgba(0,0,0,0)", "layer": "below"},
+            {"type": "line", "x0": median, "x1": median, "y0": row - 0.3, "y1": row + 0.3, "line": line},
+            {"type": "line", "x0": low, "x1": q1, "y0": row, "y1": row, "line": line, "layer": "below"},
+            {"type": "line", "x0": q3, "x1": high, "y0": row, "y1": row, "line": line, "layer": "below"},
+        ]
+        traces.append({
+            "type": "scatter", "mode": "markers", "name": label, "x": _r(scores),
+            "y": _r(row + dy for dy in _spread(len(scores))),
+            "marker": {"color": colour, "size": 8, "opacity": 0.9, "line": {"color": PALETTE["bg"], "width": 1}},
+            "text": [f"{p['id']}: {label.lower()} answer scored {fmt.score(p[key])}" for p in pairs],
+            "hovertemplate": "%{text}<extra></extra>", "showlegend": False,
+        })
+    shapes.append({"type": "line", "xref": "x", "x0": 0, "x1": 0, "yref": "paper", "y0": 0, "y1": 1,
+                   "line": {"color": PALETTE["baseline"], "width": 1, "dash": "dot"}})
+    return {"data": traces, "layout": _layout("final reward score", "", shapes=shapes, margin={"t": 10},
+                                               yaxis={"tickvals": [0, 1], "ticktext": ["Rejected", "Chosen"],
+                                                      "range": [-0.6, 1.6], "ticks": "", "showgrid": False,
+                                                      "tickfont": {"size": 13}})}
+
+
+# chart id -> builder. The page draws them in this order.
+CHARTS = {
+    "pretrain-loss": pretrain_loss,
+    "sft-loss": sft_loss,
+    "sft-accuracy": sft_accuracy,
+    "reward-loss": reward_loss,
+    "reward-margin": reward_margin,
+    "reward-accuracy": reward_accuracy,
+    "reward-scores": reward_scores,
+    "score-distribution": score_distribution,
+}
+
+
+def figures(run: dict) -> dict[str, dict]:
+    """Every chart of the page, as chart id -> {data, layout}."""
+    return {name: build(run) for name, build in CHARTS.items()}

@@ -1,0 +1,126 @@
+"""What the page template needs beyond the shared view: charts, table orderings, inlined CSS/JS, the CSP.
+
+The shared view (render.build_view) holds the run and the course; this module
+derives page-only structure from it (sort orders, token chips, bar geometry)
+and never formats a number itself: templates format through format.py's filters.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import textwrap
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+from . import assets, charts
+from . import format as fmt
+from .source import SHORT_LINES, Excerpt, highlight_css
+from .training.tokenizer import ASSISTANT, END, USER
+
+STAGE_ORDER = ("pretrain", "sft", "reward", "rl")
+# Each page section that belongs to a stage (for colours and the pipeline links).
+STAGE_SECTION = {"pretrain": "pretraining", "sft": "sft", "reward": "reward", "rl": "takeaways"}
+
+# Metric cards: check id -> the summary keys whose change (first -> last) the card shows, if any.
+CARDS: dict[str, tuple[str, str] | None] = {
+    "untrained_near_ln_v": None,
+    "val_below_uniform": ("pretrain.initial_loss", "pretrain.final_val_loss"),
+    "val_below_bigram": None,
+    "sft_loss_drop": ("sft.first_loss", "sft.final_loss"),
+    "sft_token_accuracy": ("sft.first_token_accuracy", "sft.final_token_accuracy"),
+    "rm_starts_at_ln2": None,
+    "rm_train_accuracy": None,
+    "rm_heldout_accuracy": None,
+    "rm_beats_length": None,
+}
+
+TOKEN_COLOURS = 6       # token chips cycle through this many background tints
+MERGES_SHOWN = 12
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def docstring(excerpt: Excerpt) -> str:
+    """The first paragraph of the excerpt's docstring, as a caption."""
+    node = ast.parse(textwrap.dedent(excerpt.code)).body[0]
+    doc = ast.get_docstring(node) or ""
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def pair_rows(run: dict, preferences: list[dict]) -> list[dict]:
+    """Each preference pair with its texts, scores and its rank under every sortable column."""
+    texts = {p["id"]: p for p in preferences}
+    blank = {"prompt": "", "chosen": "", "rejected": "", "rationale": ""}
+    rows = [{**blank, **texts.get(p["id"], {}), **p, "index": i} for i, p in enumerate(run["reward"]["pairs"])]
+    orders = {
+        "index": lambda r: r["index"],
+        "category": lambda r: (r["category"], r["index"]),
+        "chosen": lambda r: r["chosen_score"],
+        "rejected": lambda r: r["rejected_score"],
+        "margin": lambda r: r["margin"],
+        "heldout": lambda r: r["heldout_margin"],
+    }
+    for key, order in orders.items():
+        for rank, row in enumerate(sorted(rows, key=order)):
+            row.setdefault("rank", {})[key] = rank
+    return rows
+
+
+def bars(values: dict[str, float], width: float = 100.0) -> dict[str, dict]:
+    """Geometry (percent of the track) for signed bars around a shared zero."""
+    low, high = min(0.0, *values.values()), max(0.0, *values.values())
+    span = (high - low) or 1.0
+    zero = (0 - low) / span * width
+    out = {}
+    for key, value in values.items():
+        x = (value - low) / span * width
+        out[key] = {"x": f"{min(x, zero):.2f}", "w": f"{max(abs(x - zero), 0.4):.2f}",
+                    "positive": value >= 0}
+    out["zero"] = f"{zero:.2f}"
+    return out
+
+
+def token_merges(run: dict) -> list[tuple[str, str, str]]:
+    vocab = run["tokenizer"]["vocab"]
+    return [(vocab[a], vocab[b], vocab[a] + vocab[b]) for a, b in run["tokenizer"]["merges"][:MERGES_SHOWN]]
+
+
+def samples_by_prompt(run: dict) -> list[tuple[str, list[dict]]]:
+    grouped: dict[str, list[dict]] = {}
+    for sample in run["pretrain"]["samples"]:
+        grouped.setdefault(sample["prompt"], []).append(sample)
+    return list(grouped.items())
+
+
+def page_view(view: dict, env: Environment) -> dict:
+    """Extra template variables for templates/page/index.html.j2."""
+    run = view["run"]
+    bundle = assets.plotly_bundle()
+    css = assets.inline_code(env.get_template("page/page.css").render(
+        palette=charts.PALETTE, stage_colours=charts.STAGE_COLOURS, stage_tints=charts.STAGE_TINTS,
+        highlight=highlight_css(), font=charts.FONT, mono=charts.MONO, token_colours=TOKEN_COLOURS,
+        fold_lines=SHORT_LINES), "style")
+    js = assets.inline_code(env.loader.get_source(env, "page/page.js")[0], "script")
+    chart_data = {"template": charts.TEMPLATE, "config": charts.CONFIG, "figures": charts.figures(run)}
+    csp = assets.content_security_policy([assets.csp_hash(js), bundle.sha256],
+                                         [assets.csp_hash(css), assets.csp_hash("")])
+    docs = {ex.symbol: docstring(ex) for excerpts in view["code"].values() for ex in excerpts}
+    case = run["case"]
+    return {
+        "css": Markup(css), "js": Markup(js), "csp": csp,
+        "chart_json": Markup(assets.json_script(chart_data)), "plotly": bundle,
+        "stage_order": STAGE_ORDER, "stage_section": STAGE_SECTION, "cards": CARDS,
+        "docstrings": docs, "sigmoid": sigmoid,
+        "metric_value": lambda key: fmt.lookup(view["s"], key), "token_colours": TOKEN_COLOURS,
+        "pairs": pair_rows(run, view.get("preferences", [])),
+        "categories": list(dict.fromkeys(p["category"] for p in run["reward"]["pairs"])),
+        "merges": token_merges(run), "samples": samples_by_prompt(run),
+        "smoothing_window": charts.smoothing_window(len(run["pretrain"]["train_loss"])),
+        "case_bars": bars({"specific": case["specific_score"], "vague": case["vague_score"],
+                           "sft": case["sft_answer_score"]}),
+        "chat": {"user": USER, "assistant": ASSISTANT, "end": END},
+    }
