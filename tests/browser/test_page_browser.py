@@ -1,0 +1,291 @@
+"""The built page in real headless Chromium: offline, charts, controls, presentation, print, accessibility."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from generator.charts import CHARTS
+from generator.render import PAGE, SECTIONS
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+AXE = Path(__file__).parent.parent / "node" / "node_modules" / "axe-core" / "axe.min.js"
+READY = "html[data-charts=ready], html[data-charts=failed]"
+
+
+@dataclass
+class Loaded:
+    page: object
+    url: str
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def js(self, expression: str, arg=None):
+        return self.page.evaluate(expression, arg)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+def open_page(browser, build, width: int, height: int) -> Loaded:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    loaded = Loaded(page, (build.out / PAGE).resolve().as_uri())
+
+    def route(r):
+        if r.request.url == loaded.url:
+            r.continue_()
+        else:
+            loaded.requests.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page.on("console", lambda m: loaded.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: loaded.errors.append(str(e)))
+    page.goto(loaded.url)
+    page.wait_for_selector(READY, state="attached", timeout=30_000)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def desktop(browser, quick_build):
+    loaded = open_page(browser, quick_build, 1440, 900)
+    yield loaded
+    loaded.page.context.close()
+
+
+@pytest.fixture(scope="module")
+def mobile(browser, quick_build):
+    loaded = open_page(browser, quick_build, 390, 844)
+    yield loaded
+    loaded.page.context.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_state(desktop):
+    """Each test starts from the plain screen view, whatever the one before it left."""
+    yield
+    desktop.page.emulate_media(media="screen", reduced_motion="no-preference")
+    desktop.js("""document.documentElement.classList.contains('presenting')
+                  && document.getElementById('present-exit').click();
+                  document.documentElement.classList.remove('print-handout')""")
+
+
+@pytest.fixture(scope="module")
+def shots(quick_build) -> Path:
+    folder = quick_build.out.parent / "screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def test_offline_without_errors_and_every_chart_draws(desktop):
+    assert desktop.js("document.documentElement.dataset.charts") == "ready"
+    drawn = desktop.js("""Array.from(document.querySelectorAll('.chart[data-chart]')).map(d => [
+        d.dataset.chart, d.querySelectorAll('.main-svg').length, d.querySelectorAll('g.trace').length])""")
+    assert [name for name, _, _ in drawn] == list(CHARTS)
+    assert all(svgs > 0 and traces > 0 for _, svgs, traces in drawn), drawn
+    assert desktop.requests == []
+    assert desktop.errors == []
+
+
+def test_no_sideways_scroll_and_screenshots(desktop, mobile, shots):
+    for loaded, name in ((desktop, "1440x900"), (mobile, "390x844")):
+        width = loaded.js("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width[0] <= width[1], name
+        loaded.page.screenshot(path=str(shots / f"page-{name}.png"))
+    mobile.page.screenshot(path=str(shots / "page-390-full.png"), full_page=True)
+    assert mobile.requests == [] and mobile.errors == []
+
+
+def test_code_toggle_and_copy(desktop):
+    page = desktop.page
+    block = page.locator(".code:has(.code-toggle)").first
+    toggle = block.locator(".code-toggle")
+    height = lambda: block.locator(".code-body pre").bounding_box()["height"]  # noqa: E731
+    folded = height()
+    toggle.focus()
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert height() > folded * 1.3
+    toggle.click()
+    assert height() == folded
+    copy = block.locator(".code-copy")
+    copy.click()
+    for _ in range(20):
+        if copy.text_content() != "Copy":
+            break
+        page.wait_for_timeout(50)
+    assert copy.text_content() in ("Copied", "Select and copy")
+
+
+def test_questions_reveal_on_click(desktop):
+    qa = desktop.page.locator("#pretraining details.qa").first
+    assert qa.locator(".qa-a").is_hidden()
+    qa.locator("summary").click()
+    assert qa.locator(".qa-a").is_visible()
+    qa.locator("summary").click()
+
+
+def test_sample_tabs_by_click_and_arrow_keys(desktop):
+    page = desktop.page
+    tabs = page.locator("#pretraining [role=tab]")
+    assert tabs.count() >= 2
+    tabs.nth(1).click()
+    assert page.locator("#" + tabs.nth(1).get_attribute("aria-controls")).is_visible()
+    assert page.locator("#" + tabs.nth(0).get_attribute("aria-controls")).is_hidden()
+    page.keyboard.press("ArrowLeft")
+    assert tabs.nth(0).get_attribute("aria-selected") == "true"
+
+
+def test_chart_data_tables_open(desktop):
+    toggle = desktop.page.locator("#figure-pretrain-loss details.data-toggle")
+    assert toggle.locator("table").first.is_hidden()
+    toggle.locator("summary").click()
+    assert toggle.locator("table").first.is_visible()
+    toggle.locator("summary").click()
+
+
+def test_pairs_table_sorts_filters_and_expands(desktop, quick_build):
+    page = desktop.page
+    pairs = quick_build.run["reward"]["pairs"]
+    ids_in_table = "Array.from(document.querySelectorAll('#pairs-table tbody.pair:not([hidden]) code'))" \
+                   ".map(c => c.textContent)"
+    page.locator("button.sort[data-sort=margin]").click()
+    assert desktop.js(ids_in_table) == [p["id"] for p in sorted(pairs, key=lambda p: p["margin"])]
+    assert page.locator("th:has(button.sort[data-sort=margin])").get_attribute("aria-sort") == "ascending"
+    page.locator("button.sort[data-sort=margin]").click()
+    assert desktop.js(ids_in_table) == [p["id"] for p in sorted(pairs, key=lambda p: -p["margin"])]
+    page.locator("button.sort[data-sort=index]").click()
+    assert desktop.js(ids_in_table) == [p["id"] for p in pairs]
+
+    category = pairs[-1]["category"]
+    page.select_option("#pair-category", category)
+    assert desktop.js(ids_in_table) == [p["id"] for p in pairs if p["category"] == category]
+    assert "of" in page.locator("#pair-count").text_content()
+    page.select_option("#pair-category", "")
+    page.fill("#pair-search", pairs[3]["id"])
+    assert desktop.js(ids_in_table) == [pairs[3]["id"]]
+    page.fill("#pair-search", "")
+    page.check("#pair-wrong")
+    assert desktop.js(ids_in_table) == [p["id"] for p in pairs if not p["heldout_correct"]]
+    page.uncheck("#pair-wrong")
+    assert len(desktop.js(ids_in_table)) == len(pairs)
+
+    row = page.locator("#pairs-table tbody.pair").first
+    assert row.locator(".pair-detail").is_hidden()
+    row.locator(".pair-expand").click()
+    assert row.locator(".pair-detail").is_visible()
+    assert row.locator(".pair-expand").get_attribute("aria-expanded") == "true"
+    row.locator(".pair-expand").click()
+
+
+def test_sticky_nav_marks_the_section_in_view(desktop):
+    page = desktop.page
+    page.evaluate("document.getElementById('reward').scrollIntoView({behavior: 'instant'})")
+    page.wait_for_timeout(150)
+    assert page.locator(".section-nav a[aria-current=true]").get_attribute("data-nav") == "reward"
+    assert page.locator(".topbar").bounding_box()["y"] == 0
+
+
+def test_presentation_mode_keys(desktop, shots):
+    page = desktop.page
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(100)
+    page.locator("body").press("p")
+    assert desktop.js("document.documentElement.classList.contains('presenting')")
+    status = page.locator("#present-status")
+    n = len(SECTIONS)
+    assert status.text_content().startswith(f"1 / {n}")
+    assert desktop.js("Array.from(document.querySelectorAll('main > .section')).filter("
+                      "s => s.checkVisibility()).map(s => s.id)") == [SECTIONS[0][0]]
+    for key, expected in (("ArrowRight", 2), ("PageDown", 3), ("PageUp", 2), (" ", 3), ("ArrowLeft", 2)):
+        page.keyboard.press(key)
+        assert status.text_content().startswith(f"{expected} / {n}"), key
+    page.wait_for_timeout(200)
+    assert page.locator("#pretraining .chart.drawn").first.bounding_box()["width"] > 300   # redrawn at slide size
+    page.screenshot(path=str(shots / "present-1440x900.png"))
+    page.keyboard.press("f")    # full screen may be refused headless; it must not break anything
+    page.keyboard.press("End")
+    assert status.text_content().startswith(f"{n} / {n}")
+    page.keyboard.press("Escape")
+    if desktop.js("document.documentElement.classList.contains('presenting')"):
+        page.keyboard.press("Escape")   # the first Escape may only leave full screen
+    assert not desktop.js("document.documentElement.classList.contains('presenting')")
+    assert page.locator("#present-bar").is_hidden()
+    page.locator("#present-button").click()
+    assert desktop.js("document.documentElement.classList.contains('presenting')")
+    page.locator("#present-exit").click()
+    assert not desktop.js("document.documentElement.classList.contains('presenting')")
+    assert desktop.errors == []
+
+
+def test_print_is_light_expanded_and_the_handout_fits_one_page(desktop, shots):
+    page = desktop.page
+    page.emulate_media(media="print")
+    try:
+        assert page.locator(".topbar").is_hidden()
+        assert desktop.js("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+        assert page.locator(".code-body.is-folded pre").first.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+        assert page.locator("#pretraining details.qa .qa-a").first.is_visible()
+        page.evaluate("document.documentElement.classList.add('print-handout')")
+        pdf = page.pdf(format="A4", print_background=True)
+        (shots / "handout.pdf").write_bytes(pdf)
+        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+    finally:
+        page.evaluate("document.documentElement.classList.remove('print-handout')")
+        page.emulate_media(media="screen")
+
+
+def test_reduced_motion_stops_the_animation(desktop):
+    page = desktop.page
+    flow = "getComputedStyle(document.querySelector('.pipe-flow')).animationName"
+    assert desktop.js(flow) != "none"
+    page.emulate_media(reduced_motion="reduce")
+    try:
+        assert desktop.js(flow) == "none"
+    finally:
+        page.emulate_media(reduced_motion="no-preference")
+
+
+def test_keyboard_reaches_the_controls(desktop):
+    page = desktop.page
+    first = desktop.js("Array.from(document.querySelectorAll('a[href], button, input, select, summary, "
+                       "[tabindex]')).find(e => e.tabIndex >= 0).className")
+    assert first == "skip-link"
+    page.locator(".skip-link").focus()
+    assert page.locator(".skip-link").bounding_box()["y"] >= 0     # it shows itself when focused
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert desktop.js("document.activeElement.dataset.nav") == SECTIONS[0][0]
+    page.keyboard.press("Enter")      # follow the first section link
+    unreachable = desktop.js("""Array.from(document.querySelectorAll(
+        'a[href], button, input, select, summary, [tabindex]')).filter(e => e.tabIndex < 0
+        && e.getAttribute('role') !== 'tab' && e.id !== 'main').map(e => e.outerHTML.slice(0, 80))""")
+    assert unreachable == []
+
+
+@pytest.mark.parametrize("which", ["desktop", "mobile"])
+def test_axe_finds_no_serious_problems(which, request):
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `cd tests/node && npm ci`")
+    loaded = request.getfixturevalue(which)
+    loaded.page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = loaded.page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
