@@ -168,7 +168,7 @@ def sft_loss(run: dict) -> dict:
     steps = list(range(len(sft["loss"])))
     traces = [_line(steps, sft["loss"], "Training questions", colour,
                     [f"Step {fmt.integer(s)}: loss on answer tokens {fmt.loss(v)}"
-                     for s, v in zip(steps, sft["loss"])], mode="lines+markers", marker_size=4)]
+                     for s, v in zip(steps, sft["loss"])], width=2.6)]
     if sft["heldout_loss"] is not None:
         traces.append(_line([steps[-1]], [sft["heldout_loss"]], "Held-out questions (after training)", tint,
                             [f"After training, held-out questions: loss {fmt.loss(sft['heldout_loss'])}"],
@@ -184,7 +184,7 @@ def sft_accuracy(run: dict) -> dict:
     steps = list(range(len(sft["token_accuracy"])))
     traces = [_line(steps, sft["token_accuracy"], "Training questions", colour,
                     [f"Step {fmt.integer(s)}: {fmt.pct(v)} of answer tokens right"
-                     for s, v in zip(steps, sft["token_accuracy"])], mode="lines+markers", marker_size=4)]
+                     for s, v in zip(steps, sft["token_accuracy"])], width=2.6)]
     if sft["heldout_token_accuracy"] is not None:
         traces.append(_line([steps[-1]], [sft["heldout_token_accuracy"]], "Held-out questions (after training)",
                             tint, [f"After training, held-out questions: {fmt.pct(sft['heldout_token_accuracy'])}"
