@@ -102,7 +102,7 @@ def page_view(view: dict, env: Environment) -> dict:
     bundle = assets.plotly_bundle()
     css = assets.inline_code(env.get_template("page/page.css").render(
         palette=charts.PALETTE, stage_colours=charts.STAGE_COLOURS, stage_tints=charts.STAGE_TINTS,
-        highlight=highlight_css(), font=charts.FONT, mono=charts.MONO, token_colours=TOKEN_COLOURS,
+        highlight=highlight_css(), font=charts.FONT, mono=charts.MONO,
         fold_lines=SHORT_LINES), "style")
     js = assets.inline_code(env.loader.get_source(env, "page/page.js")[0], "script")
     chart_data = {"template": charts.TEMPLATE, "config": charts.CONFIG, "figures": charts.figures(run)}
