@@ -186,7 +186,7 @@
     return window.Plotly;
   }
   const narrow = () => window.matchMedia("(max-width: 760px)").matches;
-  const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  const yieldToBrowser = () => new Promise((resolve) => setTimeout(resolve, 0));
   async function drawCharts() {
     if (!chartDivs.length) return;
     root.dataset.charts = "loading";
@@ -201,7 +201,7 @@
         if (narrow()) layout.font = { size: 12 };
         await plotly.newPlot(div, fig.data, layout, spec.config);
         div.classList.add("drawn");
-        await nextFrame();
+        await yieldToBrowser();
       }
       root.dataset.charts = "ready";
       root.dataset.chartsReady = "true";
