@@ -34,10 +34,11 @@ def browser_times(page_path: Path) -> tuple[float, float]:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         page.goto(page_path.resolve().as_uri())
-        page.wait_for_function("document.documentElement.dataset.chartsReady === 'true'", timeout=30_000)
+        # the page's CSP forbids eval, so wait on an attribute the page sets, not on a JS expression
+        page.wait_for_selector("html[data-charts-ready=true]", state="attached", timeout=30_000)
         paint = page.evaluate(
             "performance.getEntriesByType('paint').find(e => e.name === 'first-contentful-paint').startTime")
-        drawn = page.evaluate("Number(document.documentElement.dataset.chartsReadyAt)")
+        drawn = float(page.get_attribute("html", "data-charts-ready-at"))
         browser.close()
     return paint / 1000, drawn / 1000
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import statistics
 
+import plotly.graph_objects as go
+
 from . import format as fmt
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
@@ -289,5 +291,12 @@ CHARTS = {
 
 
 def figures(run: dict) -> dict[str, dict]:
-    """Every chart of the page, as chart id -> {data, layout}."""
-    return {name: build(run) for name, build in CHARTS.items()}
+    """Every chart of the page, as chart id -> {data, layout}.
+
+    Each spec is checked against Plotly's schema (the plotly package pins the same
+    plotly.js version the page embeds), so a misspelt attribute fails the build.
+    """
+    specs = {name: build(run) for name, build in CHARTS.items()}
+    for spec in specs.values():
+        go.Figure(spec)             # raises ValueError naming any invalid property
+    return specs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,3 +55,25 @@ def other_seed_build(tmp_path_factory, quick_run) -> Build:
     course = quick_course(seed=quick_run["config"]["seed"] + 1)
     run = run_pipeline(course, quick=True, log=lambda _: None)
     return make_build(tmp_path_factory.mktemp("build-seed") / "build", course, run)
+
+
+TINY_QUICK = """
+[quick.pretrain]
+steps = 6
+eval_every = 3
+sample_tokens = 5
+[quick.sft]
+steps = 3
+[quick.reward]
+steps = 2
+folds = 2
+"""
+
+
+def tiny_course_dir(target: Path, source: Path = CONTENT) -> Path:
+    """A copy of a course whose --quick settings train for a handful of steps (seconds, not minutes)."""
+    shutil.copytree(source, target)
+    course_toml = target / "course.toml"
+    text = course_toml.read_text(encoding="utf-8")
+    course_toml.write_text(text[:text.index("[quick.")] + TINY_QUICK, encoding="utf-8")
+    return target
