@@ -1,6 +1,7 @@
 """Reuse a training run when nothing that shapes it has changed.
 
-The key covers the training code, the settings and every text the model reads;
+The key covers the training code, the pipeline that records the run, the settings
+and every text the model reads;
 editing prose, the concept map or templates keeps the key, so rebuilding is fast.
 """
 
@@ -11,6 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from . import pipeline
 from .content import Course
 from .pipeline import code_version
 
@@ -19,6 +21,7 @@ def run_key(course: Course, quick: bool) -> str:
     settings = course.quick_settings if quick else course.settings
     material = {
         "code": code_version(),
+        "pipeline": hashlib.sha256(Path(pipeline.__file__).read_bytes()).hexdigest(),  # what a Run records
         "quick": quick,
         "settings": dataclasses.asdict(settings),
         "corpus": [dataclasses.asdict(d) for d in course.corpus],

@@ -79,6 +79,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "sft.final_loss": ("loss", "final SFT loss"),
     "sft.first_token_accuracy": ("pct", "answer-token accuracy before SFT"),
     "sft.final_token_accuracy": ("pct", "answer-token accuracy after SFT"),
+    "sft.heldout_first_loss": ("loss", "loss on held-out questions before SFT"),
+    "sft.heldout_first_token_accuracy": ("pct", "held-out answer-token accuracy before SFT"),
     "sft.heldout_loss": ("loss", "loss on held-out questions"),
     "sft.heldout_token_accuracy": ("pct", "answer-token accuracy on held-out questions"),
     "reward.first_loss": ("loss", "first reward-model loss"),

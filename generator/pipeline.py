@@ -29,7 +29,7 @@ from .training.sft import build_batch, sft, token_accuracy
 from .training.tokenizer import END, END_OF_TEXT, Tokenizer, chat_example, chat_prompt, train_bpe
 
 TRAINING_DIR = Path(__file__).parent / "training"
-ANSWER_TOKENS = 80    # longest answer generated when we ask a model a question
+ANSWER_SLACK = 8     # tokens allowed beyond the longest expert answer when a model answers
 
 Log = Callable[[str], None]
 
@@ -54,9 +54,9 @@ def split_corpus(tok: Tokenizer, course: Course, val_fraction: float) -> tuple[n
     return np.array(train), np.array(val)
 
 
-def answers(model: GPT, tok: Tokenizer, questions: list[str]) -> list[str]:
-    """Ask chat questions; the model answers each greedily until <|end|>."""
-    outs = generate(model, [tok.encode(chat_prompt(q)) for q in questions], ANSWER_TOKENS, stop=tok.ids[END])
+def answers(model: GPT, tok: Tokenizer, questions: list[str], max_tokens: int) -> list[str]:
+    """Ask chat questions; the model answers each greedily until <|end|> (or max_tokens)."""
+    outs = generate(model, [tok.encode(chat_prompt(q)) for q in questions], max_tokens, stop=tok.ids[END])
     return [tok.decode([i for i in out if i != tok.ids[END]]) for out in outs]
 
 
@@ -108,12 +108,14 @@ def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings:
     started = time.perf_counter()
     questions = [(p, False) for p in course.sft_pairs] + [(p, True) for p in course.heldout_pairs]
     asked = [p.question for p, _ in questions] + [course.case.question]
-    before = answers(model, tok, asked)
     examples = [(tok.encode(chat_prompt(p.question)), tok.encode(p.answer + END)) for p in course.sft_pairs]
-    sft_log = sft(model, examples, tok.ids[END_OF_TEXT], s.sft, log)
-    after = answers(model, tok, asked)
     heldout_examples = [(tok.encode(chat_prompt(p.question)), tok.encode(p.answer + END))
                         for p in course.heldout_pairs]
+    budget = max(len(a) for _, a in examples + heldout_examples) + ANSWER_SLACK
+    before = answers(model, tok, asked, budget)
+    heldout_before = _heldout_fit(model, heldout_examples, tok.ids[END_OF_TEXT])
+    sft_log = sft(model, examples, tok.ids[END_OF_TEXT], s.sft, log)
+    after = answers(model, tok, asked, budget)
     heldout_fit = _heldout_fit(model, heldout_examples, tok.ids[END_OF_TEXT])
     case_sft_answer = after[-1]
     timings["sft"] = time.perf_counter() - started
@@ -154,6 +156,7 @@ def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings:
         "sft": {
             "loss": sft_log.loss, "token_accuracy": sft_log.token_accuracy,
             "heldout_loss": heldout_fit[0], "heldout_token_accuracy": heldout_fit[1],
+            "heldout_first_loss": heldout_before[0], "heldout_first_token_accuracy": heldout_before[1],
             "answers": [{"id": p.id, "heldout": held, "question": p.question, "expert": p.answer,
                          "before": b, "after": a}
                         for (p, held), b, a in zip(questions, before, after)],
@@ -230,6 +233,8 @@ def summarise(run: dict) -> dict:
             "first_token_accuracy": sft_["token_accuracy"][0],
             "final_token_accuracy": sft_["token_accuracy"][-1],
             "heldout_loss": sft_["heldout_loss"], "heldout_token_accuracy": sft_["heldout_token_accuracy"],
+            "heldout_first_loss": sft_["heldout_first_loss"],
+            "heldout_first_token_accuracy": sft_["heldout_first_token_accuracy"],
         },
         "reward": {
             "first_loss": rm["history"]["loss"][0], "final_loss": rm["history"]["loss"][-1],
