@@ -12,12 +12,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.runtime: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# pyproject.toml names the dependencies; constraints.txt pins every package, transitive ones too
+$(VENV)/.runtime: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -c constraints.txt -e .
 	touch $@
 
-$(VENV)/.dev: pyproject.toml $(VENV)/.runtime
-	$(BIN)/pip install -q -e '.[dev]'
+$(VENV)/.dev: pyproject.toml constraints.txt $(VENV)/.runtime
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $@
 
 build: $(VENV)/.runtime   ## train the three stages and write build/
