@@ -30,6 +30,7 @@ from .training.tokenizer import END, END_OF_TEXT, Tokenizer, chat_example, chat_
 
 TRAINING_DIR = Path(__file__).parent / "training"
 ANSWER_SLACK = 8     # tokens allowed beyond the longest expert answer when a model answers
+QUICK_ANSWER_TOKENS = 32   # a --quick run is a rehearsal: its (unfinished) models' answers are cut short
 
 Log = Callable[[str], None]
 
@@ -112,6 +113,7 @@ def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings:
     heldout_examples = [(tok.encode(chat_prompt(p.question)), tok.encode(p.answer + END))
                         for p in course.heldout_pairs]
     budget = max(len(a) for _, a in examples + heldout_examples) + ANSWER_SLACK
+    budget = min(budget, QUICK_ANSWER_TOKENS) if quick else budget
     before = answers(model, tok, asked, budget)
     heldout_before = _heldout_fit(model, heldout_examples, tok.ids[END_OF_TEXT])
     sft_log = sft(model, examples, tok.ids[END_OF_TEXT], s.sft, log)
