@@ -256,6 +256,19 @@ class Tensor:
             node._backward()
 
 
+def cat(tensors: list[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (np.concatenate); each gets its own slice of the gradient."""
+    out = Tensor(np.concatenate([t.data for t in tensors], axis=axis), tuple(tensors))
+    ends = np.cumsum([t.shape[axis] for t in tensors])[:-1]   # where one tensor's slice ends
+
+    def _backward():
+        for t, grad in zip(tensors, np.split(out.grad, ends, axis=axis)):
+            t._accumulate(grad)
+
+    out._backward = _backward
+    return out
+
+
 @functools.lru_cache(maxsize=8)
 def _causal_mask(T: int, dtype) -> np.ndarray:
     """(T, T): 0 on and below the diagonal, -inf above it (the future)."""
