@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from generator.training.autograd import Parameter, Tensor, sigmoid
+from generator.training.autograd import Parameter, Tensor, cat, sigmoid
 
 RNG = np.random.default_rng(0)
 
@@ -53,6 +53,7 @@ OPS = {
     "softmax": (lambda a: a.softmax(), (2, 3, 5)),
     "layer_norm": (lambda a, w, b: a.layer_norm(w, b), (2, 3, 6), (6,), (6,)),
     "neg_log_sigmoid": (lambda a: a.neg_log_sigmoid(), (7,)),
+    "cat": (lambda a, b, c: cat([a, b, c], axis=1), (2, 3), (2, 1), (2, 4)),
 }
 
 

@@ -1,8 +1,13 @@
 """A tiny reverse-mode autograd over NumPy arrays (a tensor-valued micrograd).
 
 Every operation computes its forward result and defines, right beside it, a
-`_backward` closure that applies the chain rule for that one operation.
-`Tensor.backward()` then visits the graph in reverse topological order.
+`_backward(out_grad)` closure that applies the chain rule for that one operation:
+given the gradient of the loss with respect to the operation's output, it adds the
+gradients with respect to its inputs. `Tensor.backward()` then visits the graph in
+reverse topological order. (The closure is handed `out_grad` rather than reading
+`out.grad`, so an output never refers back to itself: a step's graph, with all its
+large arrays, is freed the moment the step is over instead of waiting for Python's
+cycle collector, which kept several steps' graphs alive at once.)
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ class Tensor:
         self.grad: np.ndarray | None = None
         self.requires_grad = requires_grad or any(c.requires_grad for c in children)
         self._children = children
-        self._backward = lambda: None
+        self._backward = lambda out_grad: None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -46,9 +51,9 @@ class Tensor:
         other = as_tensor(other, like=self)
         out = Tensor(self.data + other.data, (self, other))
 
-        def _backward():  # d(a+b)/da = 1, d(a+b)/db = 1
-            self._accumulate(_unbroadcast(out.grad, self.shape))
-            other._accumulate(_unbroadcast(out.grad, other.shape))
+        def _backward(out_grad):  # d(a+b)/da = 1, d(a+b)/db = 1
+            self._accumulate(_unbroadcast(out_grad, self.shape))
+            other._accumulate(_unbroadcast(out_grad, other.shape))
 
         out._backward = _backward
         return out
@@ -57,9 +62,9 @@ class Tensor:
         other = as_tensor(other, like=self)
         out = Tensor(self.data * other.data, (self, other))
 
-        def _backward():  # d(a*b)/da = b, d(a*b)/db = a
-            self._accumulate(_unbroadcast(out.grad * other.data, self.shape))
-            other._accumulate(_unbroadcast(out.grad * self.data, other.shape))
+        def _backward(out_grad):  # d(a*b)/da = b, d(a*b)/db = a
+            self._accumulate(_unbroadcast(out_grad * other.data, self.shape))
+            other._accumulate(_unbroadcast(out_grad * self.data, other.shape))
 
         out._backward = _backward
         return out
@@ -80,9 +85,9 @@ class Tensor:
             return self._matmul_weight(other)
         out = Tensor(self.data @ other.data, (self, other))
 
-        def _backward():  # C = A @ B  =>  dA = dC @ B^T,  dB = A^T @ dC
-            self._accumulate(_unbroadcast(out.grad @ np.swapaxes(other.data, -1, -2), self.shape))
-            other._accumulate(_unbroadcast(np.swapaxes(self.data, -1, -2) @ out.grad, other.shape))
+        def _backward(out_grad):  # C = A @ B  =>  dA = dC @ B^T,  dB = A^T @ dC
+            self._accumulate(_unbroadcast(out_grad @ np.swapaxes(other.data, -1, -2), self.shape))
+            other._accumulate(_unbroadcast(np.swapaxes(self.data, -1, -2) @ out_grad, other.shape))
 
         out._backward = _backward
         return out
@@ -92,8 +97,8 @@ class Tensor:
         x2d = self.data.reshape(-1, self.shape[-1])                       # (N, n_in)
         out = Tensor((x2d @ weight.data).reshape(*self.shape[:-1], -1), (self, weight))
 
-        def _backward():
-            g2d = out.grad.reshape(-1, weight.shape[1])                    # (N, n_out)
+        def _backward(out_grad):
+            g2d = out_grad.reshape(-1, weight.shape[1])                    # (N, n_out)
             self._accumulate((g2d @ weight.data.T).reshape(self.shape))
             weight._accumulate(x2d.T @ g2d)
 
@@ -103,8 +108,8 @@ class Tensor:
     def reshape(self, *shape: int) -> Tensor:
         out = Tensor(self.data.reshape(shape), (self,))
 
-        def _backward():
-            self._accumulate(out.grad.reshape(self.shape))
+        def _backward(out_grad):
+            self._accumulate(out_grad.reshape(self.shape))
 
         out._backward = _backward
         return out
@@ -112,8 +117,8 @@ class Tensor:
     def transpose(self, *axes: int) -> Tensor:
         out = Tensor(self.data.transpose(axes), (self,))
 
-        def _backward():
-            self._accumulate(out.grad.transpose(np.argsort(axes)))
+        def _backward(out_grad):
+            self._accumulate(out_grad.transpose(np.argsort(axes)))
 
         out._backward = _backward
         return out
@@ -121,12 +126,12 @@ class Tensor:
     def __getitem__(self, index) -> Tensor:
         out = Tensor(self.data[index], (self,))
 
-        def _backward():  # the gradient goes back to the picked positions only
+        def _backward(out_grad):  # the gradient goes back to the picked positions only
             grad = np.zeros_like(self.data)
             if _may_repeat(index):
-                np.add.at(grad, index, out.grad)   # a row picked twice gets both gradients
+                np.add.at(grad, index, out_grad)   # a row picked twice gets both gradients
             else:
-                grad[index] = out.grad
+                grad[index] = out_grad
             self._accumulate(grad)
 
         out._backward = _backward
@@ -135,8 +140,8 @@ class Tensor:
     def sum(self) -> Tensor:
         out = Tensor(self.data.sum(), (self,))
 
-        def _backward():
-            self._accumulate(np.broadcast_to(out.grad, self.shape).copy())
+        def _backward(out_grad):
+            self._accumulate(np.broadcast_to(out_grad, self.shape).copy())
 
         out._backward = _backward
         return out
@@ -153,10 +158,10 @@ class Tensor:
         t = np.tanh(inner)
         out = Tensor(0.5 * x * (1.0 + t), (self,))
 
-        def _backward():
+        def _backward(out_grad):
             d_inner = c * (1.0 + 3 * 0.044715 * x * x)
             local = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * d_inner
-            self._accumulate(out.grad * local)
+            self._accumulate(out_grad * local)
 
         out._backward = _backward
         return out
@@ -173,8 +178,8 @@ class Tensor:
         p /= p.sum(axis=-1, keepdims=True)
         out = Tensor(p, (self,))
 
-        def _backward():  # Jacobian-vector product: p * (g - sum(g * p)), computed in place
-            grad = out.grad * p
+        def _backward(out_grad):  # Jacobian-vector product: p * (g - sum(g * p)), computed in place
+            grad = out_grad * p
             grad -= p * grad.sum(axis=-1, keepdims=True)
             self._accumulate(grad)
 
@@ -189,8 +194,8 @@ class Tensor:
         x_hat = (x - mu) * inv_std
         out = Tensor(x_hat * weight.data + bias.data, (self, weight, bias))
 
-        def _backward():
-            g = out.grad
+        def _backward(out_grad):
+            g = out_grad
             weight._accumulate(_unbroadcast(g * x_hat, weight.shape))
             bias._accumulate(_unbroadcast(g, bias.shape))
             g_hat = g * weight.data  # gradient w.r.t. the normalised x
@@ -216,11 +221,11 @@ class Tensor:
         picked = np.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]
         out = Tensor(-(picked * mask).sum() / count, (self,))
 
-        def _backward():  # d loss / d logits = (softmax - one_hot) * mask / count
+        def _backward(out_grad):  # d loss / d logits = (softmax - one_hot) * mask / count
             grad = np.exp(log_probs)
             np.put_along_axis(grad, targets[..., None],
                               np.take_along_axis(grad, targets[..., None], axis=-1) - 1.0, axis=-1)
-            self._accumulate(out.grad * grad * (mask / count)[..., None])
+            self._accumulate(out_grad * grad * (mask / count)[..., None])
 
         out._backward = _backward
         return out
@@ -230,8 +235,8 @@ class Tensor:
         x = self.data
         out = Tensor(np.logaddexp(0.0, -x), (self,))
 
-        def _backward():  # d/dx -log sigmoid(x) = sigmoid(x) - 1
-            self._accumulate(out.grad * (sigmoid(x) - 1.0))
+        def _backward(out_grad):  # d/dx -log sigmoid(x) = sigmoid(x) - 1
+            self._accumulate(out_grad * (sigmoid(x) - 1.0))
 
         out._backward = _backward
         return out
@@ -253,7 +258,20 @@ class Tensor:
         visit(self)
         self.grad = np.ones_like(self.data)
         for node in reversed(order):
-            node._backward()
+            node._backward(node.grad)
+
+
+def cat(tensors: list[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (np.concatenate); each gets its own slice of the gradient."""
+    out = Tensor(np.concatenate([t.data for t in tensors], axis=axis), tuple(tensors))
+    ends = np.cumsum([t.shape[axis] for t in tensors])[:-1]   # where one tensor's slice ends
+
+    def _backward(out_grad):
+        for t, grad in zip(tensors, np.split(out_grad, ends, axis=axis)):
+            t._accumulate(grad)
+
+    out._backward = _backward
+    return out
 
 
 @functools.lru_cache(maxsize=8)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .autograd import Tensor
+from .autograd import Tensor, cat
 from .loop import optimise
 from .model import GPT, RewardModel
 from .optim import AdamW, cosine_lr
@@ -51,9 +51,21 @@ def pad(sequences: list[list[int]], pad_id: int):
     return x, np.array([len(seq) - 1 for seq in sequences])
 
 
+def rewards(model: RewardModel, sequences: list[list[int]], pad_id: int, batch_size: int = 8) -> Tensor:
+    """Reward for each (prompt + answer) sequence: (N,), in the order given.
+
+    Sequences of similar length share a batch, so little work goes on padding
+    (attention's cost grows with the square of the padded length).
+    """
+    order = np.argsort([len(seq) for seq in sequences], kind="stable")    # shortest first
+    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    r = cat([model(*pad([sequences[i] for i in batch], pad_id)) for batch in batches])  # (N,) sorted
+    return r[np.argsort(order)]                                            # (N,) back in the given order
+
+
 def score(model: RewardModel, sequences: list[list[int]], pad_id: int) -> np.ndarray:
-    """Reward for each (prompt + answer) sequence."""
-    return model(*pad(sequences, pad_id)).data
+    """Reward for each (prompt + answer) sequence, as plain numbers."""
+    return rewards(model, sequences, pad_id).data
 
 
 def train_reward_model(sft_model: GPT, chosen: list[list[int]], rejected: list[list[int]],
@@ -62,12 +74,11 @@ def train_reward_model(sft_model: GPT, chosen: list[list[int]], rejected: list[l
     """Start from a copy of the SFT model, add a scalar head, minimise the Bradley-Terry loss."""
     model = RewardModel(rng, copy.deepcopy(sft_model))    # the SFT model itself stays as it is
     history = RewardLog()
-    x, last = pad(chosen + rejected, pad_id)              # (2N, T): chosen first, then rejected
     n = len(chosen)
     opt = AdamW(model.parameters(), cfg.lr, weight_decay=cfg.weight_decay)
     for step in range(cfg.steps + 1):                     # the last pass only measures
-        rewards = model(x, last)                          # (2N,)
-        r_chosen, r_rejected = rewards[:n], rewards[n:]
+        r = rewards(model, chosen + rejected, pad_id)     # (2N,): chosen first, then rejected
+        r_chosen, r_rejected = r[:n], r[n:]
         loss = bradley_terry_loss(r_chosen, r_rejected)
         margins = r_chosen.data - r_rejected.data
         history.loss.append(float(loss.data))
