@@ -68,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"(browser timings skipped: {err})")
     for stage, steps in (("pretrain", s.pretrain.steps), ("sft", s.sft.steps), ("reward", s.reward.steps)):
         seconds = timings.get(stage, float("nan"))
-        per_step = f"{1000 * seconds / steps:.0f} ms/step over {steps} steps" if stage != "reward" else \
-            f"{s.reward.steps} steps x {s.reward.folds + 1} models"
+        per_step = f"{1000 * seconds / steps:.0f} ms per step (stage time incl. evals and sampling / {steps})" \
+            if stage != "reward" else f"{s.reward.steps} steps x {s.reward.folds + 1} models (final + folds)"
         rows.append((f"stage: {stage}", f"{seconds:.2f} s", per_step))
     rows.append(("render", f"{timings.get('render', float('nan')):.2f} s", ""))
     for name, value in figures.items():
