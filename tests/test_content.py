@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,13 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path.name}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def set_setting(path: Path, key: str, value: str) -> None:
+    """Replace the value of `key = ...` (keeping any comment out), whatever it was."""
+    text, count = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", path.read_text(encoding="utf-8"), count=1)
+    assert count == 1, f"{key} not in {path.name}"
+    path.write_text(text, encoding="utf-8")
 
 
 def problems(course_dir: Path) -> list[str]:
@@ -67,7 +75,7 @@ def test_missing_and_unknown_keys_point_at_their_lines(course_dir):
 
 def test_wrong_type_is_named(course_dir):
     course = course_dir / "course.toml"
-    edit(course, "n_head = 4", 'n_head = "four"')
+    set_setting(course, "n_head", '"four"')
     assert f"course.toml:{line_of(course, 'n_head')}: model.n_head: must be a whole number, got 'four'" \
         in problems(course_dir)
 
@@ -107,7 +115,7 @@ def test_concept_naming_missing_symbol(course_dir):
 
 
 def test_vocabulary_too_small(course_dir):
-    edit(course_dir / "course.toml", "vocab_size = 100", "vocab_size = 40")
+    set_setting(course_dir / "course.toml", "vocab_size", "40")
     assert any("training.vocab_size: 40 is too small" in p and "set it to at least" in p
                for p in problems(course_dir))
 
@@ -123,14 +131,14 @@ def test_unknown_placeholder_suggests_the_right_one(course_dir):
 
 
 def test_all_problems_reported_at_once(course_dir):
-    edit(course_dir / "course.toml", "n_head = 4", "n_head = 0")
+    set_setting(course_dir / "course.toml", "n_head", "0")
     edit(course_dir / "preferences.toml", 'id = "p02-enoxaparin-crcl24"', 'id = "p01-metformin-egfr28"')
     (course_dir / "corpus" / "latin1.txt").write_bytes(b"\xe9")
     assert len(problems(course_dir)) >= 3
 
 
 def test_check_command_exits_non_zero_without_traceback(course_dir):
-    edit(course_dir / "course.toml", "n_head = 4", "n_head = 0")
+    set_setting(course_dir / "course.toml", "n_head", "0")
     result = subprocess.run([sys.executable, "-m", "generator", "check", "--content", str(course_dir)],
                             capture_output=True, text=True)
     assert result.returncode == 2
