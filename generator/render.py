@@ -17,7 +17,7 @@ from . import format as fmt
 from . import mdtext, textcharts
 from .checks import run_checks
 from .content import Course
-from .source import Excerpt, highlight_css, locate
+from .source import highlight_css, locate
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
@@ -113,7 +113,7 @@ def environment(kind: str) -> Environment:
     env.filters.update(markdown=markdown_html, md=markdown_text, cell=table_cell,
                        tojson_compact=lambda v: json.dumps(v, separators=(",", ":")))
     env.globals.update(metric=fmt.metric, locate=locate, highlight_css=highlight_css,
-                       change_pct=fmt.change_pct, Excerpt=Excerpt)
+                       change_pct=fmt.change_pct)
     if kind == "docs":   # text charts, anchors and the arithmetic the docs' worked answers show
         env.filters.update(textcharts.FILTERS, **mdtext.FILTERS)
         env.globals.update(trend=textcharts.trend, sample_rows=textcharts.sample_rows,

@@ -50,12 +50,11 @@ class Excerpt:
     def is_long(self) -> bool:
         return self.line_count > SHORT_LINES
 
-    def html(self, short: bool = False) -> str:
-        """Highlighted HTML with the file's real line numbers."""
-        code = "\n".join(self.code.splitlines()[:SHORT_LINES]) if short and self.is_long else self.code
+    def html(self) -> str:
+        """Highlighted HTML with the file's real line numbers (the page folds long ones in CSS)."""
         formatter = HtmlFormatter(linenos="inline", linenostart=self.start, cssclass="highlight",
                                   style=PYGMENTS_STYLE, wrapcode=True)
-        return highlight(code, PythonLexer(), formatter)
+        return highlight(self.code, PythonLexer(), formatter)
 
 
 @functools.cache
