@@ -31,6 +31,7 @@ from .training.tokenizer import END, END_OF_TEXT, Tokenizer, chat_example, chat_
 TRAINING_DIR = Path(__file__).parent / "training"
 ANSWER_SLACK = 8     # tokens allowed beyond the longest expert answer when a model answers
 QUICK_ANSWER_TOKENS = 32   # a --quick run is a rehearsal: its (unfinished) models' answers are cut short
+BEFORE_SFT_TOKENS = 40     # the pretrained model never stops on its own: 40 tokens show what it does
 
 Log = Callable[[str], None]
 
@@ -114,7 +115,7 @@ def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings:
                         for p in course.heldout_pairs]
     budget = max(len(a) for _, a in examples + heldout_examples) + ANSWER_SLACK
     budget = min(budget, QUICK_ANSWER_TOKENS) if quick else budget
-    before = answers(model, tok, asked, budget)
+    before = answers(model, tok, asked, min(budget, BEFORE_SFT_TOKENS))
     heldout_before = _heldout_fit(model, heldout_examples, tok.ids[END_OF_TEXT])
     sft_log = sft(model, examples, tok.ids[END_OF_TEXT], s.sft, log)
     after = answers(model, tok, asked, budget)
