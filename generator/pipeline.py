@@ -21,12 +21,14 @@ from .training.model import GPT, generate
 from .training.pretrain import pretrain
 from .training.reward import (
     cross_validated_margins,
+    fold_numbers,
     length_baseline_accuracy,
     score,
     train_reward_model,
 )
 from .training.sft import build_batch, sft, token_accuracy
 from .training.tokenizer import END, END_OF_TEXT, Tokenizer, chat_example, chat_prompt, train_bpe
+from .workers import worker_pool
 
 TRAINING_DIR = Path(__file__).parent / "training"
 ANSWER_SLACK = 8     # tokens allowed beyond the longest expert answer when a model answers
@@ -129,10 +131,17 @@ def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings:
     chosen = [tok.encode(chat_example(p.prompt, p.chosen)) for p in prefs]
     rejected = [tok.encode(chat_example(p.prompt, p.rejected)) for p in prefs]
     pad = tok.ids[END_OF_TEXT]
-    rm, rm_log = train_reward_model(model, chosen, rejected, pad, s.reward, np.random.default_rng([s.seed, 2]), log)
+    log(f"training the reward model and {s.reward.folds} cross-validation models (each scores pairs it never saw) "
+        "side by side, one per CPU core")
+    with worker_pool(jobs=1 + s.reward.folds) as cores:
+        final = cores.apply_async(train_reward_model, (model, chosen, rejected, pad, s.reward,
+                                                       np.random.default_rng([s.seed, 2])))
+        heldout_margins = cross_validated_margins(model, chosen, rejected, pad, s.reward, s.seed, cores.imap)
+        rm, rm_log = final.get()
+    for line in rm_log.lines():
+        log(line)
+    fold_of = fold_numbers(len(prefs), s.reward.folds)
     final_chosen, final_rejected = score(rm, chosen, pad), score(rm, rejected, pad)
-    log(f"cross-validating over {s.reward.folds} folds (each pair scored by a model that never saw it)")
-    heldout_margins, fold_of = cross_validated_margins(model, chosen, rejected, pad, s.reward, s.seed)
     case_texts = [course.case.specific_answer, course.case.vague_answer, case_sft_answer]
     case_scores = score(rm, [tok.encode(chat_example(course.case.question, t)) for t in case_texts], pad)
     length_acc = length_baseline_accuracy([p.chosen for p in prefs], [p.rejected for p in prefs])

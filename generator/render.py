@@ -32,7 +32,7 @@ STAGE_CODE: dict[str, list[str]] = {
                  "pretrain.next_token_loss", "pretrain.pretrain"],
     "sft": ["sft.build_batch", "sft.sft"],
     "reward": ["reward.bradley_terry_loss", "model.RewardModel.__call__",
-               "reward.train_reward_model", "reward.cross_validated_margins"],
+               "reward.train_reward_model", "reward.fold_margins", "reward.cross_validated_margins"],
     "engine": ["autograd.Tensor.backward", "autograd.Tensor.cross_entropy", "loop.optimise"],
 }
 

@@ -84,3 +84,15 @@ def test_sigmoid_is_stable_for_large_inputs():
     x = np.array([-1000.0, 0.0, 1000.0])
     np.testing.assert_allclose(sigmoid(x), [0.0, 0.5, 1.0])
     assert np.all(np.isfinite(Tensor(x).neg_log_sigmoid().data))
+
+
+@pytest.mark.parametrize("shape", [(2, 4, 4), (2, 1, 5), (3, 2, 5)])
+def test_causal_softmax_gradient_and_mask(shape):
+    """Square scores (training) and the newest rows only (generation with a KV cache)."""
+    check(lambda a: a.softmax(causal=True), shape)
+    p = Parameter(RNG.normal(size=shape)).softmax(causal=True).data
+    T_query, T_key = shape[-2:]
+    for row in range(T_query):
+        visible = T_key - T_query + row + 1           # keys up to and including this query's position
+        assert np.all(p[..., row, visible:] == 0)
+        np.testing.assert_allclose(p[..., row, :visible].sum(-1), 1.0)

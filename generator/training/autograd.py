@@ -36,7 +36,7 @@ class Tensor:
         self.grad: np.ndarray | None = None
         self.requires_grad = requires_grad or any(c.requires_grad for c in children)
         self._children = children
-        self._backward = lambda out_grad: None
+        self._backward = _leaf_backward
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -53,7 +53,8 @@ class Tensor:
 
         def _backward(out_grad):  # d(a+b)/da = 1, d(a+b)/db = 1
             self._accumulate(_unbroadcast(out_grad, self.shape))
-            other._accumulate(_unbroadcast(out_grad, other.shape))
+            if other.requires_grad:      # a constant (a number, a mask) needs no gradient
+                other._accumulate(_unbroadcast(out_grad, other.shape))
 
         out._backward = _backward
         return out
@@ -64,7 +65,8 @@ class Tensor:
 
         def _backward(out_grad):  # d(a*b)/da = b, d(a*b)/db = a
             self._accumulate(_unbroadcast(out_grad * other.data, self.shape))
-            other._accumulate(_unbroadcast(out_grad * self.data, other.shape))
+            if other.requires_grad:
+                other._accumulate(_unbroadcast(out_grad * self.data, other.shape))
 
         out._backward = _backward
         return out
@@ -151,17 +153,32 @@ class Tensor:
 
     # ---- nonlinearities ------------------------------------------------------
     def gelu(self) -> Tensor:
-        """GELU, tanh approximation (as in GPT-2)."""
+        """GELU, tanh approximation (as in GPT-2): 0.5 x (1 + tanh(c (x + 0.044715 x^3)))."""
         x = self.data
         c = math.sqrt(2.0 / math.pi)
-        inner = c * (x + 0.044715 * x * x * x)  # (x*x*x: much faster than x**3)
-        t = np.tanh(inner)
-        out = Tensor(0.5 * x * (1.0 + t), (self,))
+        t = x * x                                  # the large arrays are updated in place, step by step
+        t *= 0.044715 * c
+        t += c
+        t *= x                                     # c (x + 0.044715 x^3)
+        np.tanh(t, out=t)
+        y = t + 1.0
+        y *= x
+        y *= 0.5
+        out = Tensor(y, (self,))
 
-        def _backward(out_grad):
-            d_inner = c * (1.0 + 3 * 0.044715 * x * x)
-            local = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * d_inner
-            self._accumulate(out_grad * local)
+        def _backward(out_grad):  # d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 * 0.044715 x^2)
+            d_inner = x * x
+            d_inner *= 3 * 0.044715 * c
+            d_inner += c
+            local = t * t
+            np.subtract(1.0, local, out=local)
+            local *= d_inner
+            local *= x
+            local += t
+            local += 1.0
+            local *= 0.5
+            local *= out_grad
+            self._accumulate(local)
 
         out._backward = _backward
         return out
@@ -171,8 +188,9 @@ class Tensor:
 
         causal=True: for attention scores (..., T, T), row t may only put weight on
         columns 0..t (no peeking at later tokens); the rest get probability 0.
+        (With a KV cache the scores are (..., T_new, T_all): the rows are the newest positions.)
         """
-        z = self.data + _causal_mask(self.shape[-1], self.data.dtype) if causal else self.data.copy()
+        z = self.data + _causal_mask(*self.shape[-2:], self.data.dtype) if causal else self.data.copy()
         z -= z.max(axis=-1, keepdims=True)        # shift for stability (softmax is unchanged)
         p = np.exp(z, out=z)                      # in place: these arrays are large
         p /= p.sum(axis=-1, keepdims=True)
@@ -188,22 +206,17 @@ class Tensor:
 
     def layer_norm(self, weight: Tensor, bias: Tensor, eps: float = 1e-5) -> Tensor:
         """Normalise the last axis to zero mean and unit variance, then scale and shift."""
-        x = self.data
-        mu = x.mean(axis=-1, keepdims=True)
-        inv_std = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
-        x_hat = (x - mu) * inv_std
+        x_hat = self.data - self.data.mean(axis=-1, keepdims=True)                 # centred
+        inv_std = 1.0 / np.sqrt((x_hat * x_hat).mean(axis=-1, keepdims=True) + eps)
+        x_hat *= inv_std                                                           # normalised
         out = Tensor(x_hat * weight.data + bias.data, (self, weight, bias))
 
         def _backward(out_grad):
-            g = out_grad
-            weight._accumulate(_unbroadcast(g * x_hat, weight.shape))
-            bias._accumulate(_unbroadcast(g, bias.shape))
-            g_hat = g * weight.data  # gradient w.r.t. the normalised x
-            n = x.shape[-1]
-            self._accumulate(
-                inv_std / n * (n * g_hat - g_hat.sum(-1, keepdims=True)
-                               - x_hat * (g_hat * x_hat).sum(-1, keepdims=True))
-            )
+            weight._accumulate(_unbroadcast(out_grad * x_hat, weight.shape))
+            bias._accumulate(_unbroadcast(out_grad, bias.shape))
+            g = out_grad * weight.data           # gradient w.r.t. the normalised x
+            self._accumulate((g - g.mean(axis=-1, keepdims=True)
+                              - x_hat * (g * x_hat).mean(axis=-1, keepdims=True)) * inv_std)
 
         out._backward = _backward
         return out
@@ -261,6 +274,13 @@ class Tensor:
             node._backward(node.grad)
 
 
+def _leaf_backward(out_grad: np.ndarray) -> None:
+    """A tensor made by no operation has nothing to pass its gradient on to.
+
+    (A named function, not a lambda, so a model can be pickled and sent to another process.)
+    """
+
+
 def cat(tensors: list[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis (np.concatenate); each gets its own slice of the gradient."""
     out = Tensor(np.concatenate([t.data for t in tensors], axis=axis), tuple(tensors))
@@ -275,9 +295,13 @@ def cat(tensors: list[Tensor], axis: int = 0) -> Tensor:
 
 
 @functools.lru_cache(maxsize=8)
-def _causal_mask(T: int, dtype) -> np.ndarray:
-    """(T, T): 0 on and below the diagonal, -inf above it (the future)."""
-    return np.triu(np.full((T, T), -np.inf, dtype=dtype), k=1)
+def _causal_mask(T_query: int, T_key: int, dtype) -> np.ndarray:
+    """(T_query, T_key): 0 where a query may look, -inf on keys after it (the future).
+
+    The queries are the last T_query of the T_key positions (all of them in training;
+    only the newest ones when generating with a KV cache).
+    """
+    return np.triu(np.full((T_query, T_key), -np.inf, dtype=dtype), k=1 + T_key - T_query)
 
 
 def _may_repeat(index) -> bool:

@@ -14,7 +14,10 @@ class TrainingDiverged(RuntimeError):
     def __init__(self, stage: str, step: int, loss: float):
         super().__init__(f"{stage}: loss became {loss} at step {step}; "
                          "try a lower learning rate in course.toml")
-        self.stage, self.step = stage, step
+        self.stage, self.step, self.loss = stage, step, loss
+
+    def __reduce__(self):  # so the error can travel back from a worker process
+        return TrainingDiverged, (self.stage, self.step, self.loss)
 
 
 def optimise(opt: AdamW, loss: Tensor, lr: float, grad_clip: float, stage: str, step: int) -> float:

@@ -57,25 +57,57 @@ class LayerNorm(Module):
         return x.layer_norm(self.weight, self.bias)
 
 
+class KVCache:
+    """While generating: the keys and values of every token already read, for each layer.
+
+    With it, each new token goes through the model alone and looks back at the stored
+    keys and values, instead of the whole sequence being recomputed for every new token.
+    Generation only: nothing stored here takes part in training.
+    """
+
+    def __init__(self, n_layer: int):
+        self.keys: list[np.ndarray | None] = [None] * n_layer      # per layer: (B, H, T_so_far, hs)
+        self.values: list[np.ndarray | None] = [None] * n_layer
+
+    def __len__(self) -> int:
+        """How many positions are stored (the position of the next token)."""
+        return 0 if self.keys[0] is None else self.keys[0].shape[2]
+
+    def extend(self, layer: int, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
+        """Append this step's keys and values; return all of them so far."""
+        if self.keys[layer] is not None:
+            k = Tensor(np.concatenate([self.keys[layer], k.data], axis=2))
+            v = Tensor(np.concatenate([self.values[layer], v.data], axis=2))
+        self.keys[layer], self.values[layer] = k.data, v.data
+        return k, v
+
+
 class CausalSelfAttention(Module):
     """Each position looks back at earlier positions and mixes in what it finds."""
 
-    def __init__(self, rng: np.random.Generator, cfg: GPTConfig):
-        self.n_head = cfg.n_head
+    def __init__(self, rng: np.random.Generator, cfg: GPTConfig, layer: int):
+        self.n_head, self.layer = cfg.n_head, layer
         self.qkv = Linear(rng, cfg.n_embd, 3 * cfg.n_embd)
         # residual projections are scaled down by depth so the sum of layers stays stable
         self.proj = Linear(rng, cfg.n_embd, cfg.n_embd, std=0.02 / math.sqrt(2 * cfg.n_layer))
 
-    def __call__(self, x: Tensor) -> Tensor:
+    def heads(self, x: Tensor) -> Tensor:
+        """(B, T, C) -> (B, H, T, hs): split the channels into H heads of hs = C / H each."""
         B, T, C = x.shape
+        return x.reshape(B, T, self.n_head, C // self.n_head).transpose(0, 2, 1, 3)
+
+    def __call__(self, x: Tensor, cache: KVCache | None = None) -> Tensor:
+        B, T, C = x.shape
+        W, b = self.qkv.weight, self.qkv.bias      # (C, 3C), (3C,): query, key and value weights side by side
+        q = self.heads(x @ W[:, :C] + b[:C])                      # (B, H, T, hs) what each position looks for
+        k = self.heads(x @ W[:, C:2 * C] + b[C:2 * C])            # (B, H, T, hs) what each position offers
+        v = self.heads(x @ W[:, 2 * C:] + b[2 * C:])              # (B, H, T, hs) what it passes on when chosen
+        if cache is not None:                                     # generating: add the earlier tokens'
+            k, v = cache.extend(self.layer, k, v)                 # keys and values (B, H, T_all, hs)
         hs = C // self.n_head
-        qkv = self.qkv(x).reshape(B, T, 3, self.n_head, hs)      # (B, T, 3, H, hs)
-        q = qkv[:, :, 0].transpose(0, 2, 1, 3)                    # (B, H, T, hs)
-        k = qkv[:, :, 1].transpose(0, 2, 1, 3)                    # (B, H, T, hs)
-        v = qkv[:, :, 2].transpose(0, 2, 1, 3)                    # (B, H, T, hs)
-        scores = (q * (1.0 / math.sqrt(hs))) @ k.transpose(0, 1, 3, 2)  # (B, H, T, T) scaled dot products
-        att = scores.softmax(causal=True)                        # (B, H, T, T) weights over past tokens
-        y = (att @ v).transpose(0, 2, 1, 3).reshape(B, T, C)     # (B, T, C)
+        scores = (q * (1.0 / math.sqrt(hs))) @ k.transpose(0, 1, 3, 2)  # (B, H, T, T_all) scaled dot products
+        att = scores.softmax(causal=True)                        # weights over past tokens only
+        y = (att @ v).transpose(0, 2, 1, 3).reshape(B, T, C)     # (B, T, C) the heads side by side again
         return self.proj(y)
 
 
@@ -93,14 +125,14 @@ class MLP(Module):
 class Block(Module):
     """Transformer block: attention then MLP, each with a pre-norm and a residual add."""
 
-    def __init__(self, rng: np.random.Generator, cfg: GPTConfig):
+    def __init__(self, rng: np.random.Generator, cfg: GPTConfig, layer: int):
         self.ln1 = LayerNorm(cfg.n_embd)
-        self.attn = CausalSelfAttention(rng, cfg)
+        self.attn = CausalSelfAttention(rng, cfg, layer)
         self.ln2 = LayerNorm(cfg.n_embd)
         self.mlp = MLP(rng, cfg)
 
-    def __call__(self, x: Tensor) -> Tensor:
-        x = x + self.attn(self.ln1(x))
+    def __call__(self, x: Tensor, cache: KVCache | None = None) -> Tensor:
+        x = x + self.attn(self.ln1(x), cache)
         x = x + self.mlp(self.ln2(x))
         return x
 
@@ -110,23 +142,27 @@ class GPT(Module):
         self.cfg = cfg
         self.tok_emb = Parameter(rng.normal(0.0, 0.02, (cfg.vocab_size, cfg.n_embd)).astype(np.float32))
         self.pos_emb = Parameter(rng.normal(0.0, 0.02, (cfg.block_size, cfg.n_embd)).astype(np.float32))
-        self.blocks = [Block(rng, cfg) for _ in range(cfg.n_layer)]
+        self.blocks = [Block(rng, cfg, layer) for layer in range(cfg.n_layer)]
         self.ln_f = LayerNorm(cfg.n_embd)
 
-    def hidden_states(self, idx: np.ndarray) -> Tensor:
-        """Token ids (B, T) -> final hidden state at every position (B, T, C)."""
+    def hidden_states(self, idx: np.ndarray, cache: KVCache | None = None) -> Tensor:
+        """Token ids (B, T) -> final hidden state at every position (B, T, C).
+
+        With a cache, idx holds only the new tokens, which come after the cached ones.
+        """
         B, T = idx.shape
-        x = self.tok_emb[idx] + self.pos_emb[np.arange(T)]    # (B, T, C)
+        start = 0 if cache is None else len(cache)            # position of the first token in idx
+        x = self.tok_emb[idx] + self.pos_emb[start:start + T]  # (B, T, C)
         for block in self.blocks:
-            x = block(x)
+            x = block(x, cache)
         return self.ln_f(x)                                   # (B, T, C)
 
-    def __call__(self, idx: np.ndarray) -> Tensor:
+    def __call__(self, idx: np.ndarray, cache: KVCache | None = None) -> Tensor:
         """Token ids (B, T) -> next-token logits (B, T, V).
 
         The output layer reuses the token embedding table (weight tying, as in GPT-2).
         """
-        return self.hidden_states(idx) @ self.tok_emb.transpose(1, 0)  # (B, T, V)
+        return self.hidden_states(idx, cache) @ self.tok_emb.transpose(1, 0)  # (B, T, V)
 
 
 class RewardModel(Module):
@@ -150,26 +186,29 @@ def generate(model: GPT, prompts: list[list[int]], max_new_tokens: int,
 
     Greedy (always the most likely token) without `rng`; sampled with one.
     A sequence stops growing once it emits `stop`.
+
+    The batch moves in step, one position at a time, with a KV cache: at position t each
+    sequence feeds in its token t. A sequence still inside its prompt feeds the prompt's
+    next token; one past its prompt feeds the token it chose at the previous position.
+    So prompts of different lengths need no padding. Positions end at the model's block_size.
     """
     seqs = [list(p) for p in prompts]
-    done = [False] * len(seqs)
-    for _ in range(max_new_tokens):
-        window = [s[-model.cfg.block_size:] for s in seqs]
-        x = np.zeros((len(seqs), max(map(len, window))), dtype=np.int64)
-        for i, s in enumerate(window):
-            x[i, :len(s)] = s                                  # right-pad; causal attention ignores it
-        logits = model(x).data                                 # (B, T, V)
-        for i, s in enumerate(window):
-            if done[i]:
+    done = [max_new_tokens <= 0] * len(seqs)
+    cache = KVCache(model.cfg.n_layer)
+    last_position = min(max(map(len, prompts)) + max_new_tokens, model.cfg.block_size) - 1
+    for t in range(last_position):
+        x = np.array([[s[min(t, len(s) - 1)]] for s in seqs])     # (B, 1): token t (a finished one repeats)
+        logits = model(x, cache).data[:, -1]                      # (B, V): predictions for position t + 1
+        for i, s in enumerate(seqs):
+            if len(s) > t + 1 or done[i]:                         # still reading its prompt, or finished
                 continue
-            last = logits[i, len(s) - 1]                       # (V,) prediction after the last real token
             if rng is None:
-                next_id = int(np.argmax(last))
+                next_id = int(np.argmax(logits[i]))
             else:
-                p = np.exp((last - last.max()) / temperature)
+                p = np.exp((logits[i] - logits[i].max()) / temperature)
                 next_id = int(rng.choice(len(p), p=p / p.sum()))
-            seqs[i].append(next_id)
-            done[i] = next_id == stop
+            s.append(next_id)
+            done[i] = next_id == stop or len(s) - len(prompts[i]) == max_new_tokens
         if all(done):
             break
     return [s[len(p):] for s, p in zip(seqs, prompts)]

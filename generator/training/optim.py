@@ -31,11 +31,14 @@ class AdamW:
         for p, m, v, decay in zip(self.params, self.m, self.v, self.decay):
             if p.grad is None:
                 continue
-            m[:] = b1 * m + (1 - b1) * p.grad
-            v[:] = b2 * v + (1 - b2) * p.grad * p.grad
+            m *= b1
+            m += (1 - b1) * p.grad                # m = b1 m + (1 - b1) g
+            v *= b2
+            v += (1 - b2) * p.grad * p.grad       # v = b2 v + (1 - b2) g^2
             m_hat = m / (1 - b1**self.t)          # correct the bias towards zero of early steps
             v_hat = v / (1 - b2**self.t)
-            p.data -= self.lr * (m_hat / (np.sqrt(v_hat) + self.eps) + decay * p.data)
+            p.data *= 1 - self.lr * decay         # decoupled weight decay
+            p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
 def clip_grad_norm(params: list[Parameter], max_norm: float) -> float:

@@ -50,15 +50,17 @@ def next_token_loss(model: GPT, x: np.ndarray, y: np.ndarray) -> Tensor:
 
 
 def evaluate(model: GPT, tokens: np.ndarray, seq_len: int) -> float:
-    """Average next-token loss over the whole validation stream, chunk by chunk."""
-    total, count = 0.0, 0
-    for s in range(0, len(tokens) - 1, seq_len):
-        chunk = tokens[s:s + seq_len + 1]
-        x, y = chunk[None, :-1], chunk[None, 1:]                 # (1, T) each
-        total += float(next_token_loss(model, x, y).data) * y.size
-        count += y.size
-    return total / count
+    """Average next-token loss over the whole validation stream.
 
+    The stream is cut into consecutive windows that all go through the model as one batch;
+    the last, shorter window (if any) goes on its own.
+    """
+    n = (len(tokens) - 1) // seq_len * seq_len                  # tokens covered by full windows
+    windows = [(tokens[:n].reshape(-1, seq_len), tokens[1:n + 1].reshape(-1, seq_len))]   # (N, T) each
+    if n < len(tokens) - 1:
+        windows.append((tokens[None, n:-1], tokens[None, n + 1:]))                        # (1, rest)
+    total = sum(float(next_token_loss(model, x, y).data) * y.size for x, y in windows)
+    return total / (len(tokens) - 1)
 
 def pretrain(model: GPT, train: np.ndarray, val: np.ndarray, prompts: dict[str, list[int]],
              cfg: PretrainConfig, rng: np.random.Generator, log=print) -> PretrainLog:

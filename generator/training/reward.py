@@ -8,6 +8,7 @@ towards 0 as the margin grows in the right direction.
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +37,13 @@ class RewardLog:
     rejected: list[float] = field(default_factory=list)     # rewards/rejected
     margins: list[float] = field(default_factory=list)      # rewards/margins: mean(chosen - rejected)
     accuracies: list[float] = field(default_factory=list)   # rewards/accuracies: share with margin > 0
+
+    def lines(self, every: int = 4) -> list[str]:
+        """The training log a class can follow: every few steps, and the last."""
+        last = len(self.loss) - 1
+        return [f"step {step:4d} | loss {self.loss[step]:.4f} | margin {self.margins[step]:+.3f} "
+                f"| accuracy {self.accuracies[step]:.0%}"
+                for step in range(last + 1) if step % every == 0 or step == last]
 
 
 def bradley_terry_loss(r_chosen: Tensor, r_rejected: Tensor) -> Tensor:
@@ -69,8 +77,7 @@ def score(model: RewardModel, sequences: list[list[int]], pad_id: int) -> np.nda
 
 
 def train_reward_model(sft_model: GPT, chosen: list[list[int]], rejected: list[list[int]],
-                       pad_id: int, cfg: RewardConfig, rng: np.random.Generator,
-                       log=print) -> tuple[RewardModel, RewardLog]:
+                       pad_id: int, cfg: RewardConfig, rng: np.random.Generator) -> tuple[RewardModel, RewardLog]:
     """Start from a copy of the SFT model, add a scalar head, minimise the Bradley-Terry loss."""
     model = RewardModel(rng, copy.deepcopy(sft_model))    # the SFT model itself stays as it is
     history = RewardLog()
@@ -86,33 +93,44 @@ def train_reward_model(sft_model: GPT, chosen: list[list[int]], rejected: list[l
         history.rejected.append(float(r_rejected.data.mean()))
         history.margins.append(float(margins.mean()))
         history.accuracies.append(float((margins > 0).mean()))
-        if step % 4 == 0 or step == cfg.steps:
-            log(f"step {step:4d} | loss {history.loss[-1]:.4f} | margin {history.margins[-1]:+.3f} "
-                f"| accuracy {history.accuracies[-1]:.0%}")
         if step < cfg.steps:
             optimise(opt, loss, cosine_lr(step, cfg.steps, cfg.lr, cfg.warmup), cfg.grad_clip,
                      "reward model", step)
     return model, history
 
 
-def cross_validated_margins(sft_model: GPT, chosen: list[list[int]], rejected: list[list[int]],
-                            pad_id: int, cfg: RewardConfig, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Score every pair with a model trained on the other folds only.
+def fold_numbers(n_pairs: int, folds: int) -> np.ndarray:
+    """The fold each pair belongs to: 0, 1, ..., folds - 1, 0, 1, ..."""
+    return np.arange(n_pairs) % folds
 
-    Returns (held-out margin per pair, fold number per pair).
+
+def fold_margins(sft_model: GPT, chosen: list[list[int]], rejected: list[list[int]],
+                 pad_id: int, cfg: RewardConfig, seed: int, fold: int) -> np.ndarray:
+    """One fold of cross-validation: train on the other folds' pairs, then score this fold's pairs.
+
+    Returns the margin (chosen score - rejected score) of each pair in the fold,
+    judged by a model that never saw it.
     """
-    n = len(chosen)
-    fold_of = np.arange(n) % cfg.folds
-    margins = np.zeros(n)
-    for fold in range(cfg.folds):
-        train = np.flatnonzero(fold_of != fold)
-        test = np.flatnonzero(fold_of == fold)
-        model, _ = train_reward_model(
-            sft_model, [chosen[i] for i in train], [rejected[i] for i in train], pad_id, cfg,
-            np.random.default_rng([seed, fold]), log=lambda _: None)
-        margins[test] = (score(model, [chosen[i] for i in test], pad_id)
-                         - score(model, [rejected[i] for i in test], pad_id))
-    return margins, fold_of
+    in_fold = fold_numbers(len(chosen), cfg.folds) == fold
+    train, test = np.flatnonzero(~in_fold), np.flatnonzero(in_fold)
+    model, _ = train_reward_model(sft_model, [chosen[i] for i in train], [rejected[i] for i in train],
+                                  pad_id, cfg, np.random.default_rng([seed, fold]))
+    return score(model, [chosen[i] for i in test], pad_id) - score(model, [rejected[i] for i in test], pad_id)
+
+
+def cross_validated_margins(sft_model: GPT, chosen: list[list[int]], rejected: list[list[int]],
+                            pad_id: int, cfg: RewardConfig, seed: int, map_folds=map) -> np.ndarray:
+    """Score every pair with a model trained on the other folds only: its held-out margin.
+
+    The folds do not depend on each other, so `map_folds` may train them side by side
+    (the pipeline passes a process pool's map: one fold per CPU core).
+    """
+    fold_of = fold_numbers(len(chosen), cfg.folds)
+    one_fold = functools.partial(fold_margins, sft_model, chosen, rejected, pad_id, cfg, seed)
+    margins = np.zeros(len(chosen))
+    for fold, fold_margin in enumerate(map_folds(one_fold, range(cfg.folds))):
+        margins[fold_of == fold] = fold_margin
+    return margins
 
 
 def length_baseline_accuracy(chosen_text: list[str], rejected_text: list[str]) -> float:
