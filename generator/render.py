@@ -33,7 +33,8 @@ STAGE_CODE: dict[str, list[str]] = {
     "sft": ["sft.build_batch", "sft.sft"],
     "reward": ["reward.bradley_terry_loss", "model.RewardModel.__call__",
                "reward.train_reward_model", "reward.fold_margins", "reward.cross_validated_margins"],
-    "engine": ["autograd.Tensor.backward", "autograd.Tensor.cross_entropy", "loop.optimise"],
+    "engine": ["autograd.Tensor.backward", "autograd.Tensor.cross_entropy", "loop.optimise",
+               "loop.apply_gradients"],
 }
 
 # The page's sections, in order: (anchor id, title). The docs' lesson plan points at these names.

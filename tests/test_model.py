@@ -1,8 +1,14 @@
-"""The transformer: generation with a KV cache gives exactly what recomputing everything gives."""
+"""The transformer: KV-cache generation equals recomputing everything; data parallelism equals one process."""
+
+import os
 
 import numpy as np
+import pytest
 
+from generator.training.autograd import Tensor
 from generator.training.model import GPT, GPTConfig, KVCache, generate
+from generator.training.parallel import DataParallel
+from generator.training.pretrain import next_token_loss
 
 CFG = GPTConfig(vocab_size=20, block_size=32, n_layer=2, n_head=2, n_embd=16)
 
@@ -61,3 +67,49 @@ def test_sampling_is_reproducible_with_the_same_generator():
     model = trained_looking_model()
     draw = [generate(model, [[1, 2], [3]], 10, np.random.default_rng(7), temperature=0.8) for _ in range(2)]
     assert draw[0] == draw[1]
+
+
+# ---------------------------------------------------------------- data parallelism
+
+def whole_batch(model: GPT, x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.ndarray]]:
+    """The reference: loss and gradients of the whole batch, in this process."""
+    loss = next_token_loss(model, x, y)
+    for p in model.parameters():
+        p.grad = None
+    loss.backward()
+    return float(loss.data), [p.grad.copy() for p in model.parameters()]
+
+
+def assert_same(loss: Tensor, model: GPT, expected: tuple[float, list[np.ndarray]]) -> None:
+    assert float(loss.data) == pytest.approx(expected[0], rel=1e-5)
+    for p, g in zip(model.parameters(), expected[1]):
+        np.testing.assert_allclose(p.grad, g, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("cores", [2, 1])
+def test_data_parallel_gives_the_whole_batch_loss_and_gradient(cores, monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)       # 1 core: both halves run in this process
+    model = trained_looking_model()
+    x, y = np.random.default_rng(3).integers(0, CFG.vocab_size, (2, 5, 7))   # odd batch: 3 + 2 rows
+    with DataParallel(model) as dp:
+        assert (dp.process is not None) == (cores == 2)
+        assert_same(dp.backward(next_token_loss, x, y), model, whole_batch(model, x, y))
+        for p in model.parameters():
+            p.data *= 0.5                                      # an in-place update, as AdamW makes ...
+        assert_same(dp.backward(next_token_loss, x, y), model, whole_batch(model, x, y))   # ... reaches both
+    assert all(p.data.base is None for p in model.parameters()), "weights must not point into freed memory"
+
+
+def loss_failing_on_one_row(model, x, y):
+    """Fine on the first half of a 3-row batch (2 rows), broken on the second (1 row)."""
+    if len(x) == 1:
+        raise ValueError("broken loss")
+    return next_token_loss(model, x, y)
+
+
+def test_an_error_in_the_other_process_is_raised_here():
+    model = trained_looking_model()
+    x, y = np.zeros((2, 3, 4), dtype=int)
+    with pytest.raises(ValueError, match="broken loss"), DataParallel(model) as dp:
+        assert dp.process is not None
+        dp.backward(loss_failing_on_one_row, x, y)

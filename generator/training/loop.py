@@ -22,12 +22,22 @@ class TrainingDiverged(RuntimeError):
 
 def optimise(opt: AdamW, loss: Tensor, lr: float, grad_clip: float, stage: str, step: int) -> float:
     """backward -> clip -> update. Returns the gradient norm before clipping."""
-    value = float(loss.data)
-    if not math.isfinite(value):
-        raise TrainingDiverged(stage, step, value)
+    stop_if_diverged(loss, stage, step)
     opt.zero_grad()
     loss.backward()                                   # fills p.grad for every parameter
+    return apply_gradients(opt, lr, grad_clip)
+
+
+def apply_gradients(opt: AdamW, lr: float, grad_clip: float) -> float:
+    """clip -> update, once every p.grad is filled. Returns the gradient norm before clipping."""
     norm = clip_grad_norm(opt.params, grad_clip)      # tame rare huge gradients
     opt.lr = lr
     opt.step()                                        # AdamW update
     return norm
+
+
+def stop_if_diverged(loss: Tensor, stage: str, step: int) -> None:
+    """Raise TrainingDiverged if the loss is NaN or infinite."""
+    value = float(loss.data)
+    if not math.isfinite(value):
+        raise TrainingDiverged(stage, step, value)

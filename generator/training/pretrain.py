@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .autograd import Tensor
-from .loop import optimise
+from .loop import apply_gradients, stop_if_diverged
 from .model import GPT, generate
 from .optim import AdamW, cosine_lr
+from .parallel import DataParallel
 
 
 @dataclass(frozen=True)
@@ -62,28 +63,35 @@ def evaluate(model: GPT, tokens: np.ndarray, seq_len: int) -> float:
     total = sum(float(next_token_loss(model, x, y).data) * y.size for x, y in windows)
     return total / (len(tokens) - 1)
 
+
 def pretrain(model: GPT, train: np.ndarray, val: np.ndarray, prompts: dict[str, list[int]],
              cfg: PretrainConfig, rng: np.random.Generator, log=print) -> PretrainLog:
-    """The training loop: sample a batch, compute the loss, step, and look at it now and then."""
+    """The training loop: sample a batch, compute the loss, step, and look at it now and then.
+
+    Data parallel, as real pretraining is: a second process computes the gradient of half
+    of every batch (see parallel.py).
+    """
     history = PretrainLog()
     opt = AdamW(model.parameters(), cfg.lr, weight_decay=cfg.weight_decay)
     sample_rng = np.random.default_rng(rng.integers(2**32))   # sampling never disturbs training
     sample_steps = set(np.linspace(0, cfg.steps, cfg.samples_at).astype(int).tolist())
-    for step in range(cfg.steps + 1):
-        if step % cfg.eval_every == 0 or step == cfg.steps:
-            val_loss = evaluate(model, val, cfg.seq_len)
-            lr = cosine_lr(min(step, cfg.steps - 1), cfg.steps, cfg.lr, cfg.warmup)
-            history.evals.append({"step": step, "val_loss": val_loss, "perplexity": math.exp(val_loss),
-                                  "lr": lr, "tokens_seen": step * cfg.batch_size * cfg.seq_len})
-            log(f"step {step:4d} | val loss {val_loss:.4f} | perplexity {math.exp(val_loss):6.2f}")
-        if step in sample_steps:
-            outs = generate(model, list(prompts.values()), cfg.sample_tokens, sample_rng, cfg.temperature)
-            for prompt, out in zip(prompts, outs):
-                history.samples.append({"step": step, "prompt": prompt, "ids": out})
-        if step == cfg.steps:
-            break
-        x, y = get_batch(rng, train, cfg.batch_size, cfg.seq_len)
-        loss = next_token_loss(model, x, y)
-        optimise(opt, loss, cosine_lr(step, cfg.steps, cfg.lr, cfg.warmup), cfg.grad_clip, "pretraining", step)
-        history.train_loss.append(float(loss.data))
+    with DataParallel(model) as dp:
+        for step in range(cfg.steps + 1):
+            if step % cfg.eval_every == 0 or step == cfg.steps:
+                val_loss = evaluate(model, val, cfg.seq_len)
+                lr = cosine_lr(min(step, cfg.steps - 1), cfg.steps, cfg.lr, cfg.warmup)
+                history.evals.append({"step": step, "val_loss": val_loss, "perplexity": math.exp(val_loss),
+                                      "lr": lr, "tokens_seen": step * cfg.batch_size * cfg.seq_len})
+                log(f"step {step:4d} | val loss {val_loss:.4f} | perplexity {math.exp(val_loss):6.2f}")
+            if step in sample_steps:
+                outs = generate(model, list(prompts.values()), cfg.sample_tokens, sample_rng, cfg.temperature)
+                for prompt, out in zip(prompts, outs):
+                    history.samples.append({"step": step, "prompt": prompt, "ids": out})
+            if step == cfg.steps:
+                break
+            x, y = get_batch(rng, train, cfg.batch_size, cfg.seq_len)
+            loss = dp.backward(next_token_loss, x, y)          # the whole batch's loss; p.grad filled
+            stop_if_diverged(loss, "pretraining", step)
+            apply_gradients(opt, cosine_lr(step, cfg.steps, cfg.lr, cfg.warmup), cfg.grad_clip)
+            history.train_loss.append(float(loss.data))
     return history
