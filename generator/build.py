@@ -39,6 +39,7 @@ def build(course: Course, out: Path, quick: bool = False, use_cache: bool = True
     files = render_outputs(course, run)
     write_atomically(out, files)
     timings["render"] = time.perf_counter() - started
+    print(f"rendered and wrote {len(files)} files in {timings['render']:.2f} s:")
     for name in sorted(files):
         print(f"  {out / name}  ({len(files[name].encode()):,} bytes)")
     return run
