@@ -81,6 +81,9 @@ def _check_lengths(tok: Tokenizer, course: Course, block_size: int) -> None:
         raise ContentError(problems)
 
 
+# A diverging run overflows on its way to a NaN loss: that is reported once, clearly, by
+# stop_if_diverged (naming stage and step), not as a screenful of NumPy warnings first.
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")
 def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings: dict | None = None) -> dict:
     """Train all three stages on `course` and return the Run (per-stage seconds go into `timings`)."""
     s: Settings = course.quick_settings if quick else course.settings

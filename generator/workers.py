@@ -8,11 +8,15 @@ import signal
 from contextlib import contextmanager
 from multiprocessing.pool import Pool
 
+import numpy as np
 
-def _ignore_ctrl_c() -> None:
+
+def _quiet_worker() -> None:
     # Ctrl-C reaches every process of the terminal's job; only the main process acts on it
     # (it stops the workers and leaves build/ untouched), so the workers print nothing.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # likewise a diverging model: the main process names stage and step, without NumPy warnings
+    np.seterr(over="ignore", invalid="ignore", divide="ignore")
 
 
 @contextmanager
@@ -23,7 +27,7 @@ def worker_pool(jobs: int):
     for instance while `serve` is answering the browser.
     """
     processes = max(1, min(jobs, os.cpu_count() or 1))
-    pool: Pool = multiprocessing.get_context("spawn").Pool(processes, initializer=_ignore_ctrl_c)
+    pool: Pool = multiprocessing.get_context("spawn").Pool(processes, initializer=_quiet_worker)
     try:
         yield pool
     finally:

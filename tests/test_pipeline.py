@@ -86,9 +86,13 @@ def test_same_content_and_seed_give_identical_runs():
     assert third["summary"]["pretrain"]["final_val_loss"] != first["summary"]["pretrain"]["final_val_loss"]
 
 
-def test_nan_loss_stops_with_stage_and_step():
+@pytest.mark.parametrize("stage, name", [("pretrain", "pretraining"), ("reward", "reward model")])
+def test_nan_loss_stops_with_stage_and_step(stage, name, recwarn):
+    """Also from the worker processes (pretraining's second half-batch, stage 3's pool), and quietly."""
     course = load_course(CONTENT)
     s = tiny(course).quick_settings
-    exploding = dataclasses.replace(s, pretrain=dataclasses.replace(s.pretrain, lr=1e30, warmup=1, grad_clip=1e30))
-    with pytest.raises(TrainingDiverged, match=r"pretraining: loss became (nan|inf) at step \d+"):
-        run_pipeline(dataclasses.replace(course, quick_settings=exploding), quick=True, log=lambda _: None)
+    exploding = dataclasses.replace(getattr(s, stage), lr=1e30, warmup=1, grad_clip=1e30)
+    settings = dataclasses.replace(s, **{stage: exploding})
+    with pytest.raises(TrainingDiverged, match=rf"{name}: loss became (nan|inf) at step \d+"):
+        run_pipeline(dataclasses.replace(course, quick_settings=settings), quick=True, log=lambda _: None)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)], "no NumPy warnings before the message"

@@ -41,6 +41,7 @@ def _half_backward(model: GPT, loss_fn, batch: list[np.ndarray]) -> Tensor:
 def _worker(conn, cfg: GPTConfig, weights_name: str, grads_name: str) -> None:
     """The second process: a model reading the shared weights; returns gradients on request."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)       # Ctrl-C is for the main process to handle
+    np.seterr(over="ignore", invalid="ignore", divide="ignore")   # a NaN loss is reported there too
     weights, grads = shared_memory.SharedMemory(weights_name), shared_memory.SharedMemory(grads_name)
     model = GPT(np.random.default_rng(0), cfg)          # its own random weights are replaced at once:
     params = model.parameters()
