@@ -217,7 +217,7 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => requestAnimationFrame(drawCharts));
   else requestAnimationFrame(() => setTimeout(drawCharts, 0));
 
-  /* ---------- presentation mode: one section per screen */
+  /* ---------- presentation mode: one section per screen; a long one is shown a screenful at a time */
   const bar = $("#present-bar");
   const fill = $("#present-fill");
   const status = $("#present-status");
@@ -228,15 +228,60 @@
     const h = $("h2", section) || $("h1", section);
     return h ? h.textContent.trim() : section.id;
   }
-  function show(index) {
+  /* Where the screenfuls of a section start (scroll offsets): each sub-heading, and no gap
+     longer than 85% of the screen, so a long part is never skipped. */
+  function stopsOf(section) {
+    const last = section.scrollHeight - section.clientHeight;
+    if (last <= 8) return [0];
+    const top = section.getBoundingClientRect().top - section.scrollTop;
+    const headings = $$(".sub", section).map((h) => Math.round(h.getBoundingClientRect().top - top - 24));
+    const stops = [0];
+    for (const target of [...headings.filter((y) => y > 0 && y < last), last]) {
+      while (target - stops[stops.length - 1] > section.clientHeight * 0.85) {
+        stops.push(Math.round(stops[stops.length - 1] + section.clientHeight * 0.85));
+      }
+      if (target - stops[stops.length - 1] > 40) stops.push(target);
+    }
+    if (stops[stops.length - 1] !== last) stops[stops.length - 1] = last;
+    return stops;
+  }
+  const partOf = (stops, y) => stops.reduce((found, stop, i) => (stop <= y + 4 ? i : found), 0);
+  function describe() {
+    const section = sections[slide];
+    const stops = stopsOf(section);
+    const part = partOf(stops, section.scrollTop);
+    fill.style.width = `${((slide + 1) / sections.length) * 100}%`;
+    status.textContent = `${slide + 1} / ${sections.length} · ${titleOf(section)}` +
+      (stops.length > 1 ? ` · part ${part + 1} of ${stops.length}` : "");
+  }
+  function show(index, atEnd = false) {
     slide = Math.max(0, Math.min(sections.length - 1, index));
     sections.forEach((s, i) => s.classList.toggle("is-current", i === slide));
     const section = sections[slide];
-    section.scrollTop = 0;
+    section.scrollTop = atEnd ? section.scrollHeight : 0;
     section.focus({ preventScroll: true });
-    fill.style.width = `${((slide + 1) / sections.length) * 100}%`;
-    status.textContent = `${slide + 1} / ${sections.length} · ${titleOf(section)}`;
     resizeCharts(section);
+    describe();
+  }
+  let partQueued = false;
+  for (const section of sections) {
+    section.addEventListener("scroll", () => {          // scrolling by hand moves the "part" too
+      if (!presenting() || partQueued) return;
+      partQueued = true;
+      requestAnimationFrame(() => { partQueued = false; describe(); });
+    }, { passive: true });
+  }
+  /* Next or previous screenful: within the section while it has more, then the next section. */
+  function step(direction) {
+    const section = sections[slide];
+    const stops = stopsOf(section);
+    const part = partOf(stops, section.scrollTop) + direction;
+    if (part >= 0 && part < stops.length) {
+      section.scrollTo({ top: stops[part], behavior: "instant" });
+      describe();
+    } else if (slide + direction >= 0 && slide + direction < sections.length) {
+      show(slide + direction, direction < 0);
+    }
   }
   function enter() {
     const current = sections.indexOf(sectionInView());
@@ -270,8 +315,9 @@
     if (key === "p" || key === "P") { e.preventDefault(); presenting() ? leave() : enter(); return; }
     if (!presenting()) return;
     const onControl = e.target.closest && e.target.closest("button, summary, a, [role=tab]");
-    if (key === "ArrowRight" || key === "PageDown" || (key === " " && !onControl)) { e.preventDefault(); show(slide + 1); }
-    else if (key === "ArrowLeft" || key === "PageUp") { e.preventDefault(); show(slide - 1); }
+    if (key === "ArrowRight" || key === "PageDown" || (key === " " && !onControl)) { e.preventDefault(); step(1); }
+    else if (key === "ArrowLeft" || key === "PageUp") { e.preventDefault(); step(-1); }
+    else if (key === "n" || key === "N") { e.preventDefault(); show(slide + 1); }
     else if (key === "Home" && !onControl) { e.preventDefault(); show(0); }
     else if (key === "End" && !onControl) { e.preventDefault(); show(sections.length - 1); }
     else if (key === "Escape") { e.preventDefault(); leave(); }

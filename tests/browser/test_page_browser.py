@@ -213,12 +213,33 @@ def test_presentation_mode_keys(desktop, shots):
     assert status.text_content().startswith(f"1 / {n}")
     assert desktop.js("Array.from(document.querySelectorAll('main > .section')).filter("
                       "s => s.checkVisibility()).map(s => s.id)") == [SECTIONS[0][0]]
-    for key, expected in (("ArrowRight", 2), ("PageDown", 3), ("PageUp", 2), (" ", 3), ("ArrowLeft", 2)):
+    for key, expected in (("n", 2), ("N", 3), ("PageUp", 2), (" ", 3), ("ArrowLeft", 2)):
         page.keyboard.press(key)
         assert status.text_content().startswith(f"{expected} / {n}"), key
     page.wait_for_timeout(200)
     assert page.locator("#pretraining .chart.drawn").first.bounding_box()["width"] > 300   # redrawn at slide size
     page.screenshot(path=str(shots / "present-1440x900.png"))
+
+    # a long section is shown a screenful at a time: -> moves within it, part by part, then on
+    assert re.search(r"part (\d+) of \1$", status.text_content()), "back from the next section: its last part"
+    page.keyboard.press("Home")
+    page.keyboard.press("n")                                    # Stage 1 from its top: longer than a screen
+    assert status.text_content().startswith(f"2 / {n}")
+    parts = int(re.search(r"part 1 of (\d+)", status.text_content()).group(1))
+    assert parts > 2
+    scroll = "document.getElementById('pretraining').scrollTop"
+    tops = [desktop.js(scroll)]
+    for part in range(2, parts + 1):
+        page.keyboard.press("ArrowRight")
+        assert status.text_content().startswith(f"2 / {n}") and f"part {part} of {parts}" in status.text_content()
+        tops.append(desktop.js(scroll))
+    assert tops == sorted(tops) and len(set(tops)) == parts
+    steps = [b - a for a, b in zip(tops, tops[1:])]
+    assert max(steps) <= 0.86 * desktop.js("document.getElementById('pretraining').clientHeight"), "nothing skipped"
+    page.keyboard.press("ArrowRight")
+    assert status.text_content().startswith(f"3 / {n}")
+    page.keyboard.press("ArrowLeft")                            # back: the end of the previous section
+    assert f"2 / {n}" in status.text_content() and f"part {parts} of {parts}" in status.text_content()
     page.keyboard.press("f")    # full screen may be refused headless; it must not break anything
     page.keyboard.press("End")
     assert status.text_content().startswith(f"{n} / {n}")
