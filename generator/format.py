@@ -91,6 +91,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "reward.heldout_accuracy": ("pct", "held-out pairs ranked right"),
     "reward.heldout_mean_margin": ("signed", "mean held-out margin"),
     "reward.length_baseline_accuracy": ("pct", "longer-answer-wins baseline"),
+    "reward.word_rule_accuracy": ("pct", "one-word rule, held out"),
     "reward.pairs": ("integer", "preference pairs"),
     "config.seed": ("plain", "seed"),
     "config.vocab_size": ("integer", "vocabulary size"),

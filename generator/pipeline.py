@@ -22,9 +22,11 @@ from .training.pretrain import pretrain
 from .training.reward import (
     cross_validated_margins,
     fold_numbers,
+    giveaway_word,
     length_baseline_accuracy,
     score,
     train_reward_model,
+    word_rule_accuracy,
 )
 from .training.sft import build_batch, sft, token_accuracy
 from .training.tokenizer import END, END_OF_TEXT, Tokenizer, chat_example, chat_prompt, train_bpe
@@ -147,7 +149,9 @@ def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings:
     final_chosen, final_rejected = score(rm, chosen, pad), score(rm, rejected, pad)
     case_texts = [course.case.specific_answer, course.case.vague_answer, case_sft_answer]
     case_scores = score(rm, [tok.encode(chat_example(course.case.question, t)) for t in case_texts], pad)
-    length_acc = length_baseline_accuracy([p.chosen for p in prefs], [p.rejected for p in prefs])
+    chosen_text, rejected_text = [p.chosen for p in prefs], [p.rejected for p in prefs]
+    length_acc = length_baseline_accuracy(chosen_text, rejected_text)
+    word, side = giveaway_word(chosen_text, rejected_text)
     timings["reward"] = time.perf_counter() - started
 
     run = {
@@ -178,6 +182,8 @@ def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings:
         },
         "reward": {
             "length_baseline_accuracy": length_acc,
+            "word_rule": {"word": word, "marks": {1: "rejected", -1: "chosen", 0: "neither"}[side],
+                          "heldout_accuracy": word_rule_accuracy(chosen_text, rejected_text, s.reward.folds)},
             "history": {"loss": rm_log.loss, "rewards/chosen": rm_log.chosen,
                         "rewards/rejected": rm_log.rejected, "rewards/margins": rm_log.margins,
                         "rewards/accuracies": rm_log.accuracies},
@@ -259,6 +265,7 @@ def summarise(run: dict) -> dict:
             "heldout_accuracy": float(np.mean([p["heldout_correct"] for p in pairs])),
             "heldout_mean_margin": float(np.mean(heldout)),
             "length_baseline_accuracy": rm["length_baseline_accuracy"],
+            "word_rule_accuracy": rm["word_rule"]["heldout_accuracy"],
             "pairs": len(pairs),
         },
         "config": {k: run["config"][k] for k in ("seed", "vocab_size", "merges", "parameters",

@@ -13,7 +13,12 @@ from generator.content import load_course
 from generator.pipeline import run_pipeline
 from generator.training.autograd import Tensor
 from generator.training.loop import TrainingDiverged
-from generator.training.reward import bradley_terry_loss, length_baseline_accuracy
+from generator.training.reward import (
+    bradley_terry_loss,
+    giveaway_word,
+    length_baseline_accuracy,
+    word_rule_accuracy,
+)
 
 from .conftest import CONTENT
 
@@ -65,6 +70,21 @@ def test_run_records_what_the_renderers_need(quick_run):
     for pair in run["reward"]["pairs"]:
         assert pair["margin"] == pytest.approx(pair["chosen_score"] - pair["rejected_score"])
     assert "".join(run["tokenizer"]["sample"]).startswith(load_course(CONTENT).corpus[0].text.split()[0])
+
+
+def test_a_planted_giveaway_word_is_found_and_ranks_every_held_out_pair():
+    chosen = [f"reduce drug {i} and monitor levels" for i in range(10)]
+    rejected = [f"drug {i} is fine, {'simply' if i % 2 else 'surely'} carry on" for i in range(10)]
+    word, side = giveaway_word(chosen, rejected)
+    marked, other = (rejected, chosen) if side > 0 else (chosen, rejected)
+    assert all(word in text.split() for text in marked) and not any(word in text.split() for text in other)
+    assert word_rule_accuracy(chosen, rejected, folds=5) == 1.0
+
+
+def test_the_word_rule_counts_pairs_it_cannot_tell_apart_as_half():
+    chosen = ["alpha beta", "gamma delta", "alpha delta", "beta gamma"]
+    rejected = ["beta alpha", "delta gamma", "delta alpha", "gamma beta"]   # the same words in each pair
+    assert word_rule_accuracy(chosen, rejected, folds=2) == pytest.approx(0.5)
 
 
 def test_length_baseline_counts_ties_as_half():
