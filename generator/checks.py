@@ -51,3 +51,16 @@ def run_checks(summary: dict) -> list[Check]:
               f"above the longer-answer-wins baseline's {pct(r['length_baseline_accuracy'])}",
               r["heldout_accuracy"] > r["length_baseline_accuracy"]),
     ]
+
+
+def word_reliance(summary: dict) -> str | None:
+    """How much the reward model leans on the giveaway word, from its held-out accuracy with the word
+    deleted: 'little' (within 5 points of before), 'partly' (still above 60%) or 'mostly' (near a
+    coin toss). None when no word tells the answers apart."""
+    r = summary["reward"]
+    without = r["heldout_accuracy_without_word"]
+    if without is None:
+        return None
+    if without >= r["heldout_accuracy"] - 0.05:
+        return "little"
+    return "partly" if without > 0.6 else "mostly"

@@ -92,6 +92,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "reward.heldout_mean_margin": ("signed", "mean held-out margin"),
     "reward.length_baseline_accuracy": ("pct", "longer-answer-wins baseline"),
     "reward.word_rule_accuracy": ("pct", "one-word rule, held out"),
+    "reward.heldout_accuracy_without_word": ("pct", "held-out pairs ranked right, giveaway word deleted"),
     "reward.pairs": ("integer", "preference pairs"),
     "config.seed": ("plain", "seed"),
     "config.vocab_size": ("integer", "vocabulary size"),

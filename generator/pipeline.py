@@ -26,6 +26,7 @@ from .training.reward import (
     length_baseline_accuracy,
     score,
     train_reward_model,
+    without_word,
     word_rule_accuracy,
 )
 from .training.sft import build_batch, sft, token_accuracy
@@ -138,10 +139,15 @@ def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings:
     pad = tok.ids[END_OF_TEXT]
     log(f"training the reward model and {s.reward.folds} cross-validation models (each scores pairs it never saw) "
         "side by side, one per CPU core")
+    chosen_text, rejected_text = [p.chosen for p in prefs], [p.rejected for p in prefs]
+    word, side = giveaway_word(chosen_text, rejected_text)
+    edited = ([tok.encode(chat_example(p.prompt, without_word(p.chosen, word))) for p in prefs],
+              [tok.encode(chat_example(p.prompt, without_word(p.rejected, word))) for p in prefs]) if word else None
     with worker_pool(jobs=1 + s.reward.folds) as cores:
         final = cores.apply_async(train_reward_model, (model, chosen, rejected, pad, s.reward,
                                                        np.random.default_rng([s.seed, 2])))
-        heldout_margins = cross_validated_margins(model, chosen, rejected, pad, s.reward, s.seed, cores.imap)
+        heldout_margins, edited_margins = cross_validated_margins(model, chosen, rejected, pad, s.reward, s.seed,
+                                                                  cores.imap, edited)
         rm, rm_log = final.get()
     for line in rm_log.lines():
         log(line)
@@ -149,9 +155,7 @@ def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings:
     final_chosen, final_rejected = score(rm, chosen, pad), score(rm, rejected, pad)
     case_texts = [course.case.specific_answer, course.case.vague_answer, case_sft_answer]
     case_scores = score(rm, [tok.encode(chat_example(course.case.question, t)) for t in case_texts], pad)
-    chosen_text, rejected_text = [p.chosen for p in prefs], [p.rejected for p in prefs]
     length_acc = length_baseline_accuracy(chosen_text, rejected_text)
-    word, side = giveaway_word(chosen_text, rejected_text)
     timings["reward"] = time.perf_counter() - started
 
     run = {
@@ -183,7 +187,10 @@ def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings:
         "reward": {
             "length_baseline_accuracy": length_acc,
             "word_rule": {"word": word, "marks": {1: "rejected", -1: "chosen", 0: "neither"}[side],
-                          "heldout_accuracy": word_rule_accuracy(chosen_text, rejected_text, s.reward.folds)},
+                          "heldout_accuracy": word_rule_accuracy(chosen_text, rejected_text, s.reward.folds),
+                          # the reward model's held-out accuracy when the word is deleted from every answer
+                          "model_heldout_accuracy_without_word":
+                              float(np.mean(edited_margins > 0)) if word else None},
             "history": {"loss": rm_log.loss, "rewards/chosen": rm_log.chosen,
                         "rewards/rejected": rm_log.rejected, "rewards/margins": rm_log.margins,
                         "rewards/accuracies": rm_log.accuracies},
@@ -266,6 +273,7 @@ def summarise(run: dict) -> dict:
             "heldout_mean_margin": float(np.mean(heldout)),
             "length_baseline_accuracy": rm["length_baseline_accuracy"],
             "word_rule_accuracy": rm["word_rule"]["heldout_accuracy"],
+            "heldout_accuracy_without_word": rm["word_rule"]["model_heldout_accuracy_without_word"],
             "pairs": len(pairs),
         },
         "config": {k: run["config"][k] for k in ("seed", "vocab_size", "merges", "parameters",

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from . import format as fmt
 from . import mdtext, textcharts
-from .checks import run_checks
+from .checks import run_checks, word_reliance
 from .content import Course
 from .source import highlight_css, locate
 
@@ -97,6 +97,7 @@ def build_view(course: Course, run: dict) -> dict:
         "s": summary,
         "checks": checks,
         "checks_by_id": {c.id: c for c in checks},
+        "word_reliance": word_reliance(summary),
         "code": {stage: [locate(symbol) for symbol in symbols] for stage, symbols in STAGE_CODE.items()},
         "concepts": course.concepts,
         "preferences": [dict(vars(pair)) for pair in course.preferences],

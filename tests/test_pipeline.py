@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+from generator.checks import word_reliance
 from generator.content import load_course
 from generator.pipeline import run_pipeline
 from generator.training.autograd import Tensor
@@ -17,6 +18,7 @@ from generator.training.reward import (
     bradley_terry_loss,
     giveaway_word,
     length_baseline_accuracy,
+    without_word,
     word_rule_accuracy,
 )
 
@@ -79,6 +81,24 @@ def test_a_planted_giveaway_word_is_found_and_ranks_every_held_out_pair():
     marked, other = (rejected, chosen) if side > 0 else (chosen, rejected)
     assert all(word in text.split() for text in marked) and not any(word in text.split() for text in other)
     assert word_rule_accuracy(chosen, rejected, folds=5) == 1.0
+
+
+def test_the_run_says_how_the_reward_model_fares_without_the_giveaway_word(quick_run):
+    rule = quick_run["reward"]["word_rule"]
+    assert rule["word"] == "just" and rule["marks"] == "rejected"      # the default pairs' giveaway
+    without = rule["model_heldout_accuracy_without_word"]
+    assert 0.0 <= without <= 1.0
+    assert quick_run["summary"]["reward"]["heldout_accuracy_without_word"] == without
+
+
+def test_deleting_a_word_removes_every_occurrence_and_only_whole_words():
+    assert without_word("Just give it. It is just fine, adjusted just.", "just") == "give it. It is fine, adjusted."
+
+
+@pytest.mark.parametrize("without, reading", [(0.80, "little"), (0.70, "partly"), (0.55, "mostly"), (None, None)])
+def test_word_reliance_reads_the_ablation(without, reading):
+    summary = {"reward": {"heldout_accuracy": 0.85, "heldout_accuracy_without_word": without}}
+    assert word_reliance(summary) == reading
 
 
 def test_the_word_rule_counts_pairs_it_cannot_tell_apart_as_half():

@@ -106,38 +106,57 @@ def fold_numbers(n_pairs: int, folds: int) -> np.ndarray:
     return np.arange(n_pairs) % folds
 
 
+Pairs = tuple[list[list[int]], list[list[int]]]    # (chosen sequences, rejected sequences)
+
+
 def fold_margins(sft_model: GPT, chosen: list[list[int]], rejected: list[list[int]],
-                 pad_id: int, cfg: RewardConfig, seed: int, fold: int) -> np.ndarray:
+                 pad_id: int, cfg: RewardConfig, seed: int, fold: int,
+                 edited: Pairs | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """One fold of cross-validation: train on the other folds' pairs, then score this fold's pairs.
 
-    Returns the margin (chosen score - rejected score) of each pair in the fold,
-    judged by a model that never saw it.
+    Returns the margin (chosen score - rejected score) of each pair in the fold, judged by
+    a model that never saw it; and, if `edited` versions of the pairs are given (the same
+    pairs with, say, one word deleted), the same model's margins on those too.
     """
     in_fold = fold_numbers(len(chosen), cfg.folds) == fold
     train, test = np.flatnonzero(~in_fold), np.flatnonzero(in_fold)
     model, _ = train_reward_model(sft_model, [chosen[i] for i in train], [rejected[i] for i in train],
                                   pad_id, cfg, np.random.default_rng([seed, fold]))
-    return score(model, [chosen[i] for i in test], pad_id) - score(model, [rejected[i] for i in test], pad_id)
+
+    def margins(c: list[list[int]], r: list[list[int]]) -> np.ndarray:
+        return score(model, [c[i] for i in test], pad_id) - score(model, [r[i] for i in test], pad_id)
+
+    return margins(chosen, rejected), (margins(*edited) if edited else None)
 
 
 def cross_validated_margins(sft_model: GPT, chosen: list[list[int]], rejected: list[list[int]],
-                            pad_id: int, cfg: RewardConfig, seed: int, map_folds=map) -> np.ndarray:
-    """Score every pair with a model trained on the other folds only: its held-out margin.
+                            pad_id: int, cfg: RewardConfig, seed: int, map_folds=map,
+                            edited: Pairs | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Score every pair with a model trained on the other folds only: its held-out margin
+    (and the held-out margin of each `edited` pair, if given).
 
     The folds do not depend on each other, so `map_folds` may train them side by side
     (the pipeline passes a process pool's map: one fold per CPU core).
     """
     fold_of = fold_numbers(len(chosen), cfg.folds)
-    one_fold = functools.partial(fold_margins, sft_model, chosen, rejected, pad_id, cfg, seed)
-    margins = np.zeros(len(chosen))
-    for fold, fold_margin in enumerate(map_folds(one_fold, range(cfg.folds))):
+    one_fold = functools.partial(fold_margins, sft_model, chosen, rejected, pad_id, cfg, seed, edited=edited)
+    margins, edited_margins = np.zeros(len(chosen)), np.zeros(len(chosen))
+    for fold, (fold_margin, fold_edited) in enumerate(map_folds(one_fold, range(cfg.folds))):
         margins[fold_of == fold] = fold_margin
-    return margins
+        if edited:
+            edited_margins[fold_of == fold] = fold_edited
+    return margins, (edited_margins if edited else None)
 
 
 def words(text: str) -> set[str]:
     """The distinct lower-case words of a text."""
     return set(re.findall(r"[a-z]+(?:'[a-z]+)?", text.lower()))
+
+
+def without_word(text: str, word: str) -> str:
+    """The text with every occurrence of `word` deleted (any case), spacing tidied."""
+    text = re.sub(rf"\b{re.escape(word)}\b", "", text, flags=re.IGNORECASE)
+    return re.sub(r" {2,}", " ", re.sub(r" ([.,;:!?])", r"\1", text)).strip()
 
 
 def giveaway_word(chosen_text: list[str], rejected_text: list[str]) -> tuple[str, int]:
