@@ -105,13 +105,14 @@ def page_view(view: dict, env: Environment) -> dict:
         highlight=highlight_css(), font=charts.FONT, mono=charts.MONO,
         fold_lines=SHORT_LINES), "style")
     js = assets.inline_code(env.loader.get_source(env, "page/page.js")[0], "script")
+    first_screen_js = assets.inline_code(env.loader.get_source(env, "page/first_screen.js")[0], "script")
     chart_data = {"template": charts.TEMPLATE, "config": charts.CONFIG, "figures": charts.figures(run)}
-    csp = assets.content_security_policy([assets.csp_hash(js), bundle.sha256],
+    csp = assets.content_security_policy([assets.csp_hash(first_screen_js), assets.csp_hash(js), bundle.sha256],
                                          [assets.csp_hash(css), assets.csp_hash("")])
     docs = {ex.symbol: docstring(ex) for excerpts in view["code"].values() for ex in excerpts}
     case = run["case"]
     return {
-        "css": Markup(css), "js": Markup(js), "csp": csp,
+        "css": Markup(css), "js": Markup(js), "first_screen_js": Markup(first_screen_js), "csp": csp,
         "chart_json": Markup(assets.json_script(chart_data)), "plotly": bundle,
         "stage_order": STAGE_ORDER, "stage_section": STAGE_SECTION, "cards": CARDS,
         "docstrings": docs, "sigmoid": sigmoid,

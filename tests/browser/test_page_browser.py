@@ -42,7 +42,7 @@ def browser():
         launched.close()
 
 
-def open_page(browser, build, width: int, height: int) -> Loaded:
+def open_page(browser, build, width: int, height: int, fragment: str = "") -> Loaded:
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     loaded = Loaded(page, (build.out / PAGE).resolve().as_uri())
@@ -57,7 +57,7 @@ def open_page(browser, build, width: int, height: int) -> Loaded:
     context.route("**/*", route)
     page.on("console", lambda m: loaded.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: loaded.errors.append(str(e)))
-    page.goto(loaded.url)
+    page.goto(loaded.url + fragment)
     page.wait_for_selector(READY, state="attached", timeout=30_000)
     return loaded
 
@@ -192,6 +192,38 @@ def test_pairs_table_sorts_filters_and_expands(desktop, quick_build):
     assert row.locator(".pair-detail").is_visible()
     assert row.locator(".pair-expand").get_attribute("aria-expanded") == "true"
     row.locator(".pair-expand").click()
+
+
+def test_the_first_screen_paints_alone_then_everything_renders(desktop):
+    """first_screen.js keeps the sections below the first screen unrendered for one frame only."""
+    assert not desktop.js("document.documentElement.classList.contains('first-screen')")
+    visibility = desktop.js("Array.from(document.querySelectorAll('main > .section')).map("
+                            "s => getComputedStyle(s).contentVisibility)")
+    assert set(visibility) == {"visible"}
+
+
+def section_top(loaded: Loaded, anchor: str) -> float:
+    return loaded.js(f"document.getElementById('{anchor}').getBoundingClientRect().top")
+
+
+@pytest.mark.parametrize("anchor", ["reward", "handout"])
+def test_a_link_into_the_page_lands_on_its_section(browser, quick_build, anchor):
+    loaded = open_page(browser, quick_build, 1440, 900, fragment=f"#{anchor}")
+    try:
+        loaded.page.wait_for_timeout(300)
+        assert 0 <= section_top(loaded, anchor) <= 120, "the section should sit just below the top bar"
+    finally:
+        loaded.page.context.close()
+
+
+def test_the_section_links_land_on_their_sections(desktop):
+    for anchor in ("reward", "handout", "pretraining"):
+        desktop.page.click(f".section-nav a[data-nav={anchor}]")
+        positions = [None]
+        while len(positions) < 40 and positions[-1:] != positions[-2:-1]:   # until the smooth scroll stops
+            desktop.page.wait_for_timeout(150)
+            positions.append(desktop.js("scrollY"))
+        assert 0 <= section_top(desktop, anchor) <= 120, anchor
 
 
 def test_sticky_nav_marks_the_section_in_view(desktop):
