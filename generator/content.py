@@ -17,7 +17,7 @@ from . import source
 from .format import METRICS, unknown_placeholders
 from .training.model import GPTConfig
 from .training.pretrain import PretrainConfig
-from .training.reward import RewardConfig
+from .training.reward import RewardConfig, giveaway_word, words
 from .training.sft import SFTConfig
 from .training.tokenizer import SPECIAL_TOKENS
 
@@ -448,3 +448,22 @@ def _check_fit(reader: _Reader, course: Course) -> None:
     for special in SPECIAL_TOKENS:
         if any(special in text for text in texts):
             reader.problem("content", "text", f"contains the reserved token {special}; remove it")
+
+
+def authoring_notes(course: Course) -> list[str]:
+    """Advice that is not an error: a word that gives the preference pairs away.
+
+    When one word sits in (almost) every rejected answer and no chosen one, or the other way
+    round, a reward model can learn that word instead of what makes an answer better.
+    """
+    chosen, rejected = [p.chosen for p in course.preferences], [p.rejected for p in course.preferences]
+    word, side = giveaway_word(chosen, rejected)
+    if not word:
+        return []
+    (marked, kind), other = ((rejected, "rejected"), chosen) if side > 0 else ((chosen, "chosen"), rejected)
+    in_marked, in_other = (sum(word in words(text) for text in texts) for texts in (marked, other))
+    if in_marked - in_other < 0.75 * len(marked):
+        return []
+    return [f'preferences.toml: the word "{word}" is in {in_marked} of the {len(marked)} {kind} answers '
+            f"and {in_other} of the others, so a reward model can rank the pairs by that word alone; "
+            "vary the wording of the answers if you can (the page reports how much the model relies on it)"]

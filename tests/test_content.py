@@ -12,6 +12,8 @@ import pytest
 
 from generator.content import ContentError, load_course
 
+from .conftest import PROJECT
+
 CONTENT = Path(__file__).parent.parent / "content"
 
 
@@ -144,3 +146,14 @@ def test_check_command_exits_non_zero_without_traceback(course_dir):
     assert result.returncode == 2
     assert "model.n_head: must be positive" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_check_notes_a_giveaway_word_without_failing():
+    """Advice, not an error: the default pairs' rejected answers all contain "just"."""
+    runs = {name: subprocess.run([sys.executable, "-m", "generator", "check", "--content", str(path)],
+                                 capture_output=True, text=True)
+            for name, path in (("default", PROJECT / "content"), ("example", PROJECT / "examples" / "food-safety"))}
+    assert runs["default"].returncode == 0
+    assert 'preferences.toml: the word "just" is in 20 of the 20 rejected answers and 0 of the others' \
+        in runs["default"].stderr
+    assert runs["example"].returncode == 0 and "note:" not in runs["example"].stderr
