@@ -94,18 +94,15 @@ class DataParallel:
         first, second = zip(*(np.array_split(a, 2) for a in batch))
         if self.process is not None:
             self.conn.send((loss_fn, second))                      # the other process takes one half ...
+        else:                                                      # (one core: that half here, first)
+            other = float(_half_backward(self.model, loss_fn, second).data)
+            other_grads = [p.grad for p in self.params]
         loss = _half_backward(self.model, loss_fn, first)          # ... while this one does the other
         if self.process is not None:
             other = self.conn.recv()
             if isinstance(other, Exception):
                 raise other
             other_grads = self.other_grads
-        else:
-            mine = [p.grad for p in self.params]
-            other = float(_half_backward(self.model, loss_fn, second).data)
-            other_grads = [p.grad for p in self.params]
-            for p, g in zip(self.params, mine):
-                p.grad = g
         w = len(first[0]) / len(batch[0])                          # each half counts by its share of rows
         for p, g in zip(self.params, other_grads):
             p.grad = w * p.grad + (1 - w) * g
