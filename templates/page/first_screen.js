@@ -6,6 +6,6 @@
   requestAnimationFrame(() => requestAnimationFrame(() => {
     root.classList.remove("first-screen");
     const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
-    if (target) target.scrollIntoView({ block: "start" });   // a link into the page lands where it points
+    if (target) target.scrollIntoView({ block: "start", behavior: "instant" });   // a link into the page lands where it points
   }));
 })();

@@ -203,6 +203,11 @@ def test_the_first_screen_paints_alone_then_everything_renders(desktop):
 
 
 def section_top(loaded: Loaded, anchor: str) -> float:
+    """Where the section sits once any scrolling has stopped (a busy machine animates slowly)."""
+    positions = [None]
+    while len(positions) < 40 and positions[-1:] != positions[-2:-1]:
+        loaded.page.wait_for_timeout(150)
+        positions.append(loaded.js("scrollY"))
     return loaded.js(f"document.getElementById('{anchor}').getBoundingClientRect().top")
 
 
@@ -210,7 +215,7 @@ def section_top(loaded: Loaded, anchor: str) -> float:
 def test_a_link_into_the_page_lands_on_its_section(browser, quick_build, anchor):
     loaded = open_page(browser, quick_build, 1440, 900, fragment=f"#{anchor}")
     try:
-        loaded.page.wait_for_timeout(300)
+        assert loaded.js("scrollY") > 0, "the page should open at the section, not at the top"
         assert 0 <= section_top(loaded, anchor) <= 120, "the section should sit just below the top bar"
     finally:
         loaded.page.context.close()
@@ -219,18 +224,14 @@ def test_a_link_into_the_page_lands_on_its_section(browser, quick_build, anchor)
 def test_the_section_links_land_on_their_sections(desktop):
     for anchor in ("reward", "handout", "pretraining"):
         desktop.page.click(f".section-nav a[data-nav={anchor}]")
-        positions = [None]
-        while len(positions) < 40 and positions[-1:] != positions[-2:-1]:   # until the smooth scroll stops
-            desktop.page.wait_for_timeout(150)
-            positions.append(desktop.js("scrollY"))
         assert 0 <= section_top(desktop, anchor) <= 120, anchor
 
 
 def test_sticky_nav_marks_the_section_in_view(desktop):
     page = desktop.page
     page.evaluate("document.getElementById('reward').scrollIntoView({behavior: 'instant'})")
-    page.wait_for_timeout(150)
-    assert page.locator(".section-nav a[aria-current=true]").get_attribute("data-nav") == "reward"
+    page.wait_for_selector(".section-nav a[aria-current=true][data-nav=reward]", timeout=5_000)
+    assert page.locator(".section-nav a[aria-current=true]").count() == 1
     assert page.locator(".topbar").bounding_box()["y"] == 0
 
 
@@ -248,8 +249,8 @@ def test_presentation_mode_keys(desktop, shots):
     for key, expected in (("n", 2), ("N", 3), ("PageUp", 2), (" ", 3), ("ArrowLeft", 2)):
         page.keyboard.press(key)
         assert status.text_content().startswith(f"{expected} / {n}"), key
-    page.wait_for_timeout(200)
-    assert page.locator("#pretraining .chart.drawn").first.bounding_box()["width"] > 300   # redrawn at slide size
+    page.wait_for_function("document.querySelector('#pretraining .chart.drawn').getBoundingClientRect().width > 300",
+                           timeout=5_000)                               # redrawn at slide size
     page.screenshot(path=str(shots / "present-1440x900.png"))
 
     # a long section is shown a screenful at a time: -> moves within it, part by part, then on
