@@ -34,6 +34,7 @@ CARDS: dict[str, tuple[str, str] | None] = {
     "rm_train_accuracy": None,
     "rm_heldout_accuracy": None,
     "rm_beats_length": None,
+    "rm_beats_word_rule": None,
 }
 
 TOKEN_COLOURS = 6       # token chips cycle through this many background tints

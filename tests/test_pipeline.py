@@ -84,8 +84,13 @@ def test_a_planted_giveaway_word_is_found_and_ranks_every_held_out_pair():
 
 
 def test_the_run_says_how_the_reward_model_fares_without_the_giveaway_word(quick_run):
+    prefs = load_course(CONTENT).preferences
+    chosen, rejected = [p.chosen for p in prefs], [p.rejected for p in prefs]
     rule = quick_run["reward"]["word_rule"]
-    assert rule["word"] == "just" and rule["marks"] == "rejected"      # the default pairs' giveaway
+    word, side = giveaway_word(chosen, rejected)
+    assert (rule["word"], rule["marks"]) == (word, {1: "rejected", -1: "chosen"}[side])
+    assert rule["heldout_accuracy"] == word_rule_accuracy(chosen, rejected, quick_run["config"]["reward"]["folds"])
+    assert rule["heldout_accuracy"] <= 0.65, "the default pairs were written so that no one word gives them away"
     without = rule["model_heldout_accuracy_without_word"]
     assert 0.0 <= without <= 1.0
     assert quick_run["summary"]["reward"]["heldout_accuracy_without_word"] == without
