@@ -107,6 +107,9 @@ def test_no_sideways_scroll_and_screenshots(desktop, mobile, shots):
     for loaded, name in ((desktop, "1440x900"), (mobile, "390x844")):
         width = loaded.js("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert width[0] <= width[1], name
+        clipped = loaded.js("Array.from(document.querySelectorAll('.formula')).filter("
+                            "f => f.scrollWidth > f.clientWidth + 1).map(f => f.closest('section').id)")
+        assert clipped == [], f"{name}: a formula is wider than its box"
         loaded.page.screenshot(path=str(shots / f"page-{name}.png"))
     mobile.page.screenshot(path=str(shots / "page-390-full.png"), full_page=True)
     assert mobile.requests == [] and mobile.errors == []
