@@ -56,13 +56,17 @@ def run_checks(summary: dict) -> list[Check]:
     ]
 
 
+WORD_SHORTCUT = 0.65    # a one-word rule this good on held-out pairs is a shortcut a model could take
+
+
 def word_reliance(summary: dict) -> str | None:
     """How much the reward model leans on the giveaway word, from its held-out accuracy with the word
     deleted: 'little' (within 5 points of before), 'partly' (still above 60%) or 'mostly' (near a
-    coin toss). None when no word tells the answers apart."""
+    coin toss). None when no word is a real shortcut (the one-word rule ranks under 65% of held-out
+    pairs right): deleting such a word mostly measures how the model copes with edited text."""
     r = summary["reward"]
     without = r["heldout_accuracy_without_word"]
-    if without is None:
+    if without is None or r["word_rule_accuracy"] < WORD_SHORTCUT:
         return None
     if without >= r["heldout_accuracy"] - 0.05:
         return "little"

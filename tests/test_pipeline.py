@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -100,9 +101,12 @@ def test_deleting_a_word_removes_every_occurrence_and_only_whole_words():
     assert without_word("Just give it. It is just fine, adjusted just.", "just") == "give it. It is fine, adjusted."
 
 
-@pytest.mark.parametrize("without, reading", [(0.80, "little"), (0.70, "partly"), (0.55, "mostly"), (None, None)])
-def test_word_reliance_reads_the_ablation(without, reading):
-    summary = {"reward": {"heldout_accuracy": 0.85, "heldout_accuracy_without_word": without}}
+@pytest.mark.parametrize("rule, without, reading", [(1.0, 0.80, "little"), (1.0, 0.70, "partly"),
+                                                    (0.85, 0.55, "mostly"), (1.0, None, None),
+                                                    (0.575, 0.55, None)])    # a weak rule: no shortcut to lean on
+def test_word_reliance_reads_the_ablation(rule, without, reading):
+    summary = {"reward": {"heldout_accuracy": 0.85, "heldout_accuracy_without_word": without,
+                          "word_rule_accuracy": rule}}
     assert word_reliance(summary) == reading
 
 
@@ -118,8 +122,13 @@ def test_length_baseline_counts_ties_as_half():
 
 def test_default_preferences_are_not_systematically_longer():
     course = load_course(CONTENT)
-    acc = length_baseline_accuracy([p.chosen for p in course.preferences], [p.rejected for p in course.preferences])
-    assert 0.4 <= acc <= 0.6
+    prefs = course.preferences
+    assert length_baseline_accuracy([p.chosen for p in prefs], [p.rejected for p in prefs]) == 0.5
+    # as preferences.toml promises: the rejected answer is longer in two pairs of every fold and every category
+    longer = [i for i, p in enumerate(prefs) if len(p.rejected) > len(p.chosen)]
+    assert all(len(p.rejected) != len(p.chosen) for p in prefs)
+    assert sorted(Counter(i % 5 for i in longer).values()) == [2] * 5
+    assert set(Counter(prefs[i].category for i in longer).values()) == {2}
 
 
 def test_same_content_and_seed_give_identical_runs():
