@@ -55,6 +55,15 @@ def change_pct(first: float, last: float) -> str:
     return f"{100 * (last - first) / abs(first):+.1f}%".replace("-", "\u2212")
 
 
+def metric_change(summary: dict, first_key: str, last_key: str) -> str:
+    """How a figure moved: a share in percentage points (18.2% -> 100%: +81.8 points), anything else
+    as a relative change (-46.7%)."""
+    first, last = lookup(summary, first_key), lookup(summary, last_key)
+    if METRICS[last_key][0] == "pct":
+        return f"{100 * (last - first):+.1f} points".replace("-", "\u2212")
+    return change_pct(first, last)
+
+
 def seconds(x: float) -> str:
     return f"{x:.1f} s"
 

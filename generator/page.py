@@ -15,7 +15,6 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from . import assets, charts
-from . import format as fmt
 from .source import SHORT_LINES, Excerpt, highlight_css
 from .training.tokenizer import ASSISTANT, END, USER
 
@@ -117,7 +116,7 @@ def page_view(view: dict, env: Environment) -> dict:
         "chart_json": Markup(assets.json_script(chart_data)), "plotly": bundle,
         "stage_order": STAGE_ORDER, "stage_section": STAGE_SECTION, "cards": CARDS,
         "docstrings": docs, "sigmoid": sigmoid,
-        "metric_value": lambda key: fmt.lookup(view["s"], key), "token_colours": TOKEN_COLOURS,
+        "token_colours": TOKEN_COLOURS,
         "pairs": pair_rows(run, view.get("preferences", [])),
         "categories": list(dict.fromkeys(p["category"] for p in run["reward"]["pairs"])),
         "merges": token_merges(run), "samples": samples_by_prompt(run),

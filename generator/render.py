@@ -115,7 +115,7 @@ def environment(kind: str) -> Environment:
     env.filters.update(markdown=markdown_html, md=markdown_text, cell=table_cell,
                        tojson_compact=lambda v: json.dumps(v, separators=(",", ":")))
     env.globals.update(metric=fmt.metric, locate=locate, highlight_css=highlight_css,
-                       change_pct=fmt.change_pct)
+                       change_pct=fmt.change_pct, metric_change=fmt.metric_change)
     if kind == "docs":   # text charts, anchors and the arithmetic the docs' worked answers show
         env.filters.update(textcharts.FILTERS, **mdtext.FILTERS)
         env.globals.update(trend=textcharts.trend, sample_rows=textcharts.sample_rows,
