@@ -299,11 +299,19 @@ def test_print_is_light_expanded_and_the_handout_fits_one_page(desktop, shots):
         assert desktop.js("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
         assert page.locator(".code-body.is-folded pre").first.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
         assert page.locator("#pretraining details.qa .qa-a").first.is_visible()
+        page.set_viewport_size({"width": 1100, "height": 900})     # wide enough for charts side by side
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")     # charts take the paper's width
+        too_wide = desktop.js("Array.from(document.querySelectorAll('.chart.drawn')).filter(c => "
+                              "c.querySelector('.main-svg').getBoundingClientRect().width > "
+                              "c.closest('figure').getBoundingClientRect().width + 1).map(c => c.dataset.chart)")
+        assert too_wide == [], "a printed chart spills over its neighbour"
         page.evaluate("document.documentElement.classList.add('print-handout')")
         pdf = page.pdf(format="A4", print_background=True)
         (shots / "handout.pdf").write_bytes(pdf)
         assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
     finally:
+        page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+        page.set_viewport_size({"width": 1440, "height": 900})
         page.evaluate("document.documentElement.classList.remove('print-handout')")
         page.emulate_media(media="screen")
 
