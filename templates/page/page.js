@@ -140,7 +140,16 @@
         if (show) shown += 1;
       }
       count.textContent = shown === bodies.length ? `Showing all ${bodies.length} pairs` : `Showing ${shown} of ${bodies.length} pairs`;
+      empty.hidden = shown > 0;
     }
+    const empty = $("#pair-empty");
+    $("#pair-clear").addEventListener("click", () => {
+      category.value = "";
+      search.value = "";
+      wrongOnly.checked = false;
+      filter();
+      search.focus();
+    });
     for (const button of $$("button.sort", table)) button.addEventListener("click", () => sortBy(button.dataset.sort));
     category.addEventListener("change", filter);
     search.addEventListener("input", filter);

@@ -188,6 +188,11 @@ def test_pairs_table_sorts_filters_and_expands(desktop, quick_build):
     assert desktop.js(ids_in_table) == [p["id"] for p in pairs if not p["heldout_correct"]]
     page.uncheck("#pair-wrong")
     assert len(desktop.js(ids_in_table)) == len(pairs)
+    assert page.locator("#pair-empty").is_hidden()
+    page.fill("#pair-search", "no pair has this text")
+    assert desktop.js(ids_in_table) == [] and page.locator("#pair-empty").is_visible()
+    page.locator("#pair-clear").click()                                   # one click back to every pair
+    assert len(desktop.js(ids_in_table)) == len(pairs) and page.locator("#pair-empty").is_hidden()
 
     row = page.locator("#pairs-table tbody.pair").first
     assert row.locator(".pair-detail").is_hidden()
