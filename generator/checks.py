@@ -6,6 +6,8 @@ words 'passed' or 'missed' always follow from the numbers.
 
 from __future__ import annotations
 
+import difflib
+import math
 from dataclasses import dataclass
 
 from .format import loss, pct, signed
@@ -71,3 +73,25 @@ def word_reliance(summary: dict) -> str | None:
     if without >= r["heldout_accuracy"] - 0.05:
         return "little"
     return "partly" if without > 0.6 else "mostly"
+
+
+def accuracy_interval(accuracy: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson interval around an accuracy measured on n pairs: how far the figure could
+    move on another draw of pairs of the same kind."""
+    centre = (accuracy + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(accuracy * (1 - accuracy) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+NEAR_TWIN = 0.8     # answers sharing this much of their wording say nearly the same thing
+SCORE_GAP = 1.0     # a score gap this large is a 73% preference under Bradley-Terry
+
+
+def case_twin_gap(case: dict) -> dict | None:
+    """When the fine-tuned model's answer to the case is worded almost like the specific reference
+    answer yet the reward model scores the two far apart: the brittleness RL would exploit.
+    Returns the shared-wording share and the score gap (own answer minus reference), else None."""
+    own, reference = case["sft_answer"].lower().split(), case["specific_answer"].lower().split()
+    shared = difflib.SequenceMatcher(None, own, reference, autojunk=False).ratio()
+    gap = case["sft_answer_score"] - case["specific_score"]
+    return {"shared": shared, "gap": gap} if shared >= NEAR_TWIN and abs(gap) >= SCORE_GAP else None

@@ -273,6 +273,13 @@ def test_outcome_prose_follows_the_numbers(quick_build, course):
         max(run["case"]["vague_score"], run["case"]["specific_score"]))
     assert "does not score the specific answer above the vague reassurance" in render_page(course, flipped)
 
+    twin = copy.deepcopy(run)       # the model's own answer: the reference with one word changed, scored far lower
+    twin["case"]["sft_answer"] = twin["case"]["specific_answer"].replace("Stop", "Halt", 1)
+    twin["case"]["sft_answer_score"] = twin["case"]["specific_score"] - 2.0
+    assert 'id="case-twin"' in render_page(course, twin)
+    twin["case"]["sft_answer_score"] = twin["case"]["specific_score"] - 0.2    # close scores: nothing to flag
+    assert 'id="case-twin"' not in render_page(course, twin)
+
     r = run["summary"]["reward"]
     losing = render_page(course, _with_summary(run, reward__heldout_accuracy=r["length_baseline_accuracy"],
                                                reward__heldout_mean_margin=-abs(r["heldout_mean_margin"])))

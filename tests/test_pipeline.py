@@ -10,7 +10,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from generator.checks import word_reliance
+from generator.checks import accuracy_interval, case_twin_gap, word_reliance
 from generator.content import load_course
 from generator.pipeline import run_pipeline
 from generator.training.autograd import Tensor
@@ -108,6 +108,22 @@ def test_word_reliance_reads_the_ablation(rule, without, reading):
     summary = {"reward": {"heldout_accuracy": 0.85, "heldout_accuracy_without_word": without,
                           "word_rule_accuracy": rule}}
     assert word_reliance(summary) == reading
+
+
+def test_accuracy_interval_is_wilsons():
+    low, high = accuracy_interval(17 / 20, 20)
+    assert (round(low, 3), round(high, 3)) == (0.640, 0.948)       # the textbook Wilson interval for 17 of 20
+    assert accuracy_interval(1.0, 20)[1] == 1.0 and accuracy_interval(0.0, 20)[0] == 0.0
+    assert accuracy_interval(0.85, 200)[1] - accuracy_interval(0.85, 200)[0] < high - low    # more pairs: narrower
+
+
+def test_a_near_twin_scored_far_apart_is_flagged():
+    case = {"specific_answer": "Stop the drug: it is unsafe below 30. Switch to another.", "specific_score": 1.0,
+            "sft_answer": "Stop the drug: it is unsafe below 30. Choose another.", "sft_answer_score": -1.5}
+    flagged = case_twin_gap(case)
+    assert flagged["gap"] == -2.5 and flagged["shared"] >= 0.8
+    assert case_twin_gap({**case, "sft_answer_score": 0.5}) is None                   # scores close
+    assert case_twin_gap({**case, "sft_answer": "Carry on as usual; it should be fine."}) is None   # not a twin
 
 
 def test_the_word_rule_counts_pairs_it_cannot_tell_apart_as_half():
