@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import source
+from . import figures, source
 from .format import METRICS, unknown_placeholders
 from .training.model import GPTConfig
 from .training.pretrain import PretrainConfig
@@ -84,10 +84,15 @@ class Case:
 @dataclass(frozen=True)
 class Concept:
     concept: str
-    doc_ref: str
+    idea: str                   # two or three plain sentences
+    doc_ref: str                # where the teacher's own documents explain it
+    guide: str                  # the study-guide heading (without its number) or walked-through symbol
     symbol: str
-    metric: str
+    lines: tuple[str, ...]      # pieces of the symbol's key lines, located at build time
+    metric: str                 # a key of format.METRICS or figures.FIGURES
     stage: str
+    misconception: str
+    in_class: str               # a sentence the teacher can say against the misconception
 
 
 @dataclass(frozen=True)
@@ -206,8 +211,8 @@ class _Reader:
             return None
 
     def strings(self, file: str, table: str, position: int | None, item, keys: tuple[str, ...],
-                label: str, optional: tuple[str, ...] = ()) -> dict | None:
-        """Check `item` is a table whose `keys` are non-empty strings and which has no other keys."""
+                label: str, optional: tuple[str, ...] = (), lists: tuple[str, ...] = ()) -> dict | None:
+        """Check `item` is a table whose `keys` are non-empty strings (lists of them for `lists`), no other keys."""
         here = self.line(file, table, position)
         if not isinstance(item, dict):
             self.problem(file, label, "must be a table of text values", here)
@@ -218,6 +223,12 @@ class _Reader:
             if key not in item:
                 if key not in optional:
                     self.problem(file, f"{label}.{key}", "missing; add a text value", here)
+                    ok = False
+            elif key in lists:
+                if not isinstance(value, list) or not value or \
+                        not all(isinstance(v, str) and v.strip() for v in value):
+                    self.problem(file, f"{label}.{key}", f'must be a list of non-empty texts, e.g. ["a", "b"], '
+                                 f"got {value!r}", self.line(file, table, position, key))
                     ok = False
             elif not isinstance(value, str) or not value.strip():
                 self.problem(file, f"{label}.{key}", f"must be non-empty text, got {value!r}",
@@ -235,7 +246,7 @@ class _Reader:
         return item if ok else None
 
     def entries(self, file: str, data: dict, table: str, keys: tuple[str, ...],
-                key: str | None = None) -> list[dict]:
+                key: str | None = None, lists: tuple[str, ...] = ()) -> list[dict]:
         """Validate an array of tables ([[table]], stored under `key`): every entry's keys, unique ids."""
         items = data.get(key or table, [])
         if not isinstance(items, list):
@@ -245,14 +256,15 @@ class _Reader:
         for i, item in enumerate(items):
             item_id = item.get("id") if isinstance(item, dict) else None
             label = f"{table}[{i}]" + (f" ({item_id})" if item_id else "")
-            checked = self.strings(file, table, i, item, keys, label)
+            checked = self.strings(file, table, i, item, keys, label, lists=lists)
             if item_id is not None and item_id in seen:
                 self.problem(file, f"{label}.id", f"duplicate id (also {table}[{seen[item_id]}]); "
                              "give each entry its own id", self.line(file, table, i, "id"))
                 continue
             seen[item_id] = i
             if checked is not None:
-                out.append({k: v.strip() for k, v in checked.items()})
+                out.append({k: v.strip() if isinstance(v, str) else tuple(x.strip() for x in v)
+                            for k, v in checked.items()})
         return out
 
 
@@ -410,17 +422,9 @@ def load_course(root: Path | str) -> Course:
                                 ("name", "stage", "figure", "source"))
     concept_data = reader.toml("concept_map.toml") or {}
     concepts = reader.entries("concept_map.toml", concept_data, "concept",
-                              ("concept", "doc_ref", "symbol", "metric", "stage"))
+                              tuple(f.name for f in dataclasses.fields(Concept)), lists=("lines",))
     for i, entry in enumerate(concepts):
-        if not source.exists(entry["symbol"]):
-            reader.problem("concept_map.toml", f"concept[{i}].symbol",
-                           f"{entry['symbol']!r} names no function or class in generator/training; "
-                           "use module.function or module.Class.method",
-                           reader.line("concept_map.toml", "concept", i, "symbol"))
-        if entry["metric"] not in METRICS:
-            reader.problem("concept_map.toml", f"concept[{i}].metric",
-                           f"{entry['metric']!r} is not a run figure; {_suggest(entry['metric'], METRICS)}",
-                           reader.line("concept_map.toml", "concept", i, "metric"))
+        _check_concept(reader, i, entry)
 
     course = Course(root, meta, settings, quick, tuple(corpus),
                     tuple(SFTPair(**p) for p in sft_pairs), tuple(SFTPair(**p) for p in heldout),
@@ -430,6 +434,26 @@ def load_course(root: Path | str) -> Course:
     if reader.problems:
         raise ContentError(reader.problems)
     return course
+
+
+def _check_concept(reader: _Reader, i: int, entry: dict) -> None:
+    """A concept's symbol names real code, its lines are in that code, its figure exists."""
+    f = "concept_map.toml"
+    if not source.exists(entry["symbol"]):
+        reader.problem(f, f"concept[{i}].symbol",
+                       f"{entry['symbol']!r} names no function or class in generator/training; "
+                       "use module.function or module.Class.method", reader.line(f, "concept", i, "symbol"))
+    else:
+        excerpt = source.locate(entry["symbol"])
+        for needle in entry["lines"]:
+            if excerpt.find(needle) is None:
+                reader.problem(f, f"concept[{i}].lines", f"{needle!r} is in no line of {entry['symbol']} "
+                               f"({excerpt.location}); copy a piece of the line you mean",
+                               reader.line(f, "concept", i, "lines"))
+    if entry["metric"] not in figures.KEYS:
+        reader.problem(f, f"concept[{i}].metric",
+                       f"{entry['metric']!r} is not a run figure; {_suggest(entry['metric'], figures.KEYS)}",
+                       reader.line(f, "concept", i, "metric"))
 
 
 def _check_fit(reader: _Reader, course: Course) -> None:

@@ -68,16 +68,25 @@ def seconds(x: float) -> str:
     return f"{x:.1f} s"
 
 
+def number(x: float) -> str:
+    """A setting such as a learning rate or a beta: 3 significant digits, no exponent: 0.004, 0.95."""
+    if x == 0:
+        return "0"
+    text = f"{x:.{max(0, 2 - math.floor(math.log10(abs(x))))}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 FILTERS = {
     "loss": loss, "pct": pct, "signed": signed, "score": score, "integer": integer,
     "ratio": ratio, "perplexity": perplexity, "seconds": seconds, "plain": plain,
+    "number": number,
 }
 
 # summary key -> (formatter, short label). The keys content prose may quote as {key}.
 METRICS: dict[str, tuple[str, str]] = {
     "pretrain.initial_loss": ("loss", "validation loss before training"),
     "pretrain.first_train_loss": ("loss", "first training-step loss"),
-    "pretrain.final_train_loss": ("loss", "final training loss"),
+    "pretrain.final_train_loss": ("loss", "final training loss (mean of the last steps)"),
     "pretrain.final_val_loss": ("loss", "final validation loss"),
     "pretrain.final_perplexity": ("perplexity", "final validation perplexity"),
     "pretrain.uniform_loss": ("loss", "uniform guess (ln V)"),

@@ -67,6 +67,22 @@ def anchors(markdown: str) -> list[tuple[int, str, str]]:
     return out
 
 
+def find_section(markdown: str, name: str) -> tuple[str, str] | None:
+    """(anchor, markdown label) of the heading called `name`, or None.
+
+    `name` is a heading's text without its section number ("The mathematics of ..." finds
+    "1.3 The mathematics of ..."), or the symbol of a code walkthrough heading ("`symbol` in `file`").
+    """
+    for _, text, anchor in anchors(markdown):
+        shown = heading_text(text)
+        if name in (shown, re.sub(r"^\d+(\.\d+)*\.? ", "", shown)):
+            return anchor, shown
+        walked = re.match(r"`([^`]+)` in `", text)
+        if walked and walked.group(1) == name:
+            return anchor, f"`{name}`, line by line"
+    return None
+
+
 def tidy(markdown: str) -> str:
     """Outside code blocks: no trailing spaces, no runs of blank lines. One newline at the end."""
     out, fence = [], None
@@ -104,6 +120,14 @@ def fenced(text: str, language: str = "text") -> str:
     return f"{fence}{language}\n{text}\n{fence}"
 
 
+def code_span(text: str) -> str:
+    """`text` as inline code whose fence no backtick inside can close."""
+    text = str(text)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}" if longest else f"{fence}{text}{fence}"
+
+
 def one_line(text: str) -> str:
     """Model output on one line: newlines shown as ⏎ so a short sample fits a sentence or list."""
     return str(text).replace("\r\n", "\n").replace("\n", "⏎")
@@ -115,14 +139,9 @@ def annotate(excerpt, notes: list) -> list[tuple[int, str, str]]:
     A note is attached to the first line containing its needle; notes whose needle is gone are left out
     (tests/test_docs.py reports them, so a change to the code is noticed).
     """
-    lines = excerpt.code.splitlines()
-    found = []
-    for needle, note in notes:
-        number = next((i for i, line in enumerate(lines) if needle in line), None)
-        if number is not None:
-            code = re.sub(r"\s{2,}#.*$", "", lines[number]).strip()   # the shape comment is in the block above
-            found.append((excerpt.start + number, code, note))
-    return sorted(found)
+    found = [(excerpt.find(needle), note) for needle, note in notes]
+    return sorted((number, excerpt.line(number), note) for number, note in found if number is not None)
 
 
-FILTERS = {"slug": slug, "fenced": fenced, "one_line": one_line, "quote": quote, "finish": finish}
+FILTERS = {"slug": slug, "fenced": fenced, "code_span": code_span, "one_line": one_line, "quote": quote,
+           "finish": finish}

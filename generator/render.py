@@ -13,10 +13,10 @@ import markdown as markdown_lib
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from . import figures, mdtext, textcharts
 from . import format as fmt
-from . import mdtext, textcharts
 from .checks import run_checks, word_reliance
-from .content import Course
+from .content import ContentError, Course, Problem
 from .source import highlight_css, locate
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -119,8 +119,38 @@ def environment(kind: str) -> Environment:
     if kind == "docs":   # text charts, anchors and the arithmetic the docs' worked answers show
         env.filters.update(textcharts.FILTERS, **mdtext.FILTERS)
         env.globals.update(trend=textcharts.trend, sample_rows=textcharts.sample_rows,
-                           annotate=mdtext.annotate, METRICS=fmt.METRICS, TOC=mdtext.TOC_MARKER)
+                           annotate=mdtext.annotate, METRICS=fmt.METRICS, TOC=mdtext.TOC_MARKER,
+                           figure=figures.figure, figure_label=figures.label, parameters=figures.parameters,
+                           adamw=figures.adamw, lr_schedule=figures.lr_schedule,
+                           tokenizer_parts=figures.tokenizer_parts, linear_init_std=figures.linear_init_std)
     return env
+
+
+def guide_links(course: Course, guide: str) -> dict:
+    """Concept -> (relative link, markdown label) of the study-guide section its `guide` field names."""
+    links, problems = {}, []
+    for i, concept in enumerate(course.concepts):
+        found = mdtext.find_section(guide, concept.guide)
+        if found:
+            links[concept] = (f"{GUIDE}#{found[0]}", found[1].replace("|", "\\|"))   # safe in a table cell
+            continue
+        text = (course.root / "concept_map.toml").read_text(encoding="utf-8").splitlines()
+        line = next((n for n, row in enumerate(text, 1) if row.startswith("guide") and concept.guide in row), 1)
+        problems.append(Problem("concept_map.toml", line, f"concept[{i}].guide",
+                                f"{concept.guide!r} is no heading of the study guide ({GUIDE}); use a heading's "
+                                "text without its number, or the symbol of a code walkthrough"))
+    if problems:
+        raise ContentError(problems)
+    return links
+
+
+def render_docs(course: Course, view: dict) -> dict[str, str]:
+    """The study guide, then the alignment doc, which links each concept to a section of the guide."""
+    env = environment("docs")
+    guide = env.get_template("docs/explanation.md.j2").render(**view)
+    alignment = env.get_template("docs/alignment.md.j2").render(**view, guide_file=GUIDE,
+                                                                 guide_links=guide_links(course, guide))
+    return {GUIDE: guide, ALIGNMENT: alignment}
 
 
 def render_outputs(course: Course, run: dict) -> dict[str, str]:
@@ -128,13 +158,10 @@ def render_outputs(course: Course, run: dict) -> dict[str, str]:
     from .page import page_view  # the page's charts, inlined assets and CSP
     view = build_view(course, run)
     files = {METRICS: json.dumps(run, indent=1, sort_keys=True) + "\n"}
-    for name, kind, template in ((PAGE, "page", "page/index.html.j2"),
-                                 (GUIDE, "docs", "docs/explanation.md.j2"),
-                                 (ALIGNMENT, "docs", "docs/alignment.md.j2")):
-        if (TEMPLATES / template).is_file():
-            env = environment(kind)
-            extra = page_view(view, env) if kind == "page" else {}
-            files[name] = env.get_template(template).render(**view, **extra)
+    if (TEMPLATES / "page/index.html.j2").is_file():
+        env = environment("page")
+        files[PAGE] = env.get_template("page/index.html.j2").render(**view, **page_view(view, env))
+    files.update(render_docs(course, view))
     return files
 
 

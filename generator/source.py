@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,14 @@ class Excerpt:
     @property
     def is_long(self) -> bool:
         return self.line_count > SHORT_LINES
+
+    def find(self, needle: str) -> int | None:
+        """The real line number of the first line holding `needle` (None if no line does)."""
+        return next((self.start + i for i, line in enumerate(self.code.splitlines()) if needle in line), None)
+
+    def line(self, number: int) -> str:
+        """The code of one line, by its real number, without a trailing comment."""
+        return re.sub(r"\s{2,}#.*$", "", self.code.splitlines()[number - self.start]).strip()
 
     def html(self) -> str:
         """Highlighted HTML with the file's real line numbers (the page folds long ones in CSS)."""

@@ -29,7 +29,7 @@ PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)> {{ 7*7 }} {% if
           "[click](javascript:alert(3)) </textarea>|pipe ```"
 FENCED_BLOCK = re.compile(r"^(`{3,})[^\n]*\n.*?^\1[ \t]*$", re.S | re.M)
 BASE64_BLOB = re.compile(r"[A-Za-z0-9+/=]{200,}")
-FIXED_KEYS = {"stage", "symbol", "metric", "sample_prompts"}   # values the validator restricts
+FIXED_KEYS = {"stage", "symbol", "lines", "metric", "guide", "sample_prompts"}   # values the build restricts
 
 
 def generator_cli(*args: str, **kwargs) -> subprocess.CompletedProcess:

@@ -116,6 +116,22 @@ def test_concept_naming_missing_symbol(course_dir):
     assert any("'reward.bt_loss' names no function or class" in p for p in problems(course_dir))
 
 
+def test_concept_key_line_not_in_its_code(course_dir):
+    concepts = course_dir / "concept_map.toml"
+    edit(concepts, 'lines = ["neg_log_sigmoid()"]', 'lines = ["neg_log_sigmoid()", "sigmoid_cross_entropy("]')
+    line = line_of(concepts, '"sigmoid_cross_entropy("')
+    assert any(p.startswith(f"concept_map.toml:{line}: concept[") and
+               "'sigmoid_cross_entropy(' is in no line of reward.bradley_terry_loss" in p
+               for p in problems(course_dir))
+
+
+def test_concept_figure_may_be_derived_but_must_exist(course_dir):
+    concepts = course_dir / "concept_map.toml"
+    edit(concepts, 'metric = "pretrain.lr_schedule"', 'metric = "pretrain.lr_shedule"')
+    assert any("'pretrain.lr_shedule' is not a run figure; did you mean 'pretrain.lr_schedule'?" in p
+               for p in problems(course_dir))
+
+
 def test_vocabulary_too_small(course_dir):
     set_setting(course_dir / "course.toml", "vocab_size", "40")
     assert any("training.vocab_size: 40 is too small" in p and "set it to at least" in p

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import inspect
+import math
 import re
 import shutil
 import subprocess
@@ -11,11 +14,12 @@ from pathlib import Path
 import markdown
 import pytest
 
+from generator import figures, mdtext, render, textcharts
 from generator import format as fmt
-from generator import mdtext, textcharts
-from generator.content import load_course
+from generator.content import ContentError, load_course
 from generator.render import ALIGNMENT, GUIDE, SECTIONS, STAGE_CODE, TEMPLATES, build_view, environment
 from generator.source import PROJECT_ROOT, locate
+from generator.training.optim import AdamW
 
 CONTENT = PROJECT_ROOT / "content"
 NODE_TOOLS = PROJECT_ROOT / "tests" / "node"
@@ -23,13 +27,13 @@ MARKDOWNLINT = NODE_TOOLS / "node_modules" / ".bin" / "markdownlint-cli2"
 DOCS = (GUIDE, ALIGNMENT)
 FENCED_BLOCK = re.compile(r"^(`{3,})[^\n]*\n.*?^\1[ \t]*$", re.S | re.M)
 CODE_REF = re.compile(r"`([\w.]+)` (?:at|in) `(generator/training/[\w/]+\.py):(\d+)-(\d+)`")
+KEY_LINE = re.compile(r"^- `(generator/training/[\w/]+\.py):(\d+)`: (`+) ?(.+?) ?\3$", re.M)
+GUIDE_LINK = re.compile(rf"\]\({re.escape(GUIDE)}#([^)]+)\)")
 
 
 def render_docs(course, run) -> dict[str, str]:
     """Both docs for a course and a run, without training and without the page."""
-    view = build_view(course, run)
-    return {name: environment("docs").get_template(template).render(**view)
-            for name, template in ((GUIDE, "docs/explanation.md.j2"), (ALIGNMENT, "docs/alignment.md.j2"))}
+    return render.render_docs(course, build_view(course, run))
 
 
 def prose(text: str) -> str:
@@ -47,6 +51,48 @@ def section(text: str, heading: str) -> str:
 def table_rows(text: str) -> list[list[str]]:
     return [[cell.strip() for cell in line.strip().strip("|").split(" | ")]
             for line in text.splitlines() if line.startswith("| ") and not line.startswith("| ---")]
+
+
+def concept_rows(text: str) -> list[list[str]]:
+    """The rows of the concept table, each led by its number linked to the concept's section."""
+    return [row for row in table_rows(section(text, "Document to code to output")) if re.match(r"\[\d+\]", row[0])]
+
+
+def concept_section(text: str, concepts, symbol: str) -> str:
+    """The text under the heading of the concept about `symbol`, up to the next heading."""
+    number, concept = next((i, c) for i, c in enumerate(concepts, 1) if c.symbol == symbol)
+    start = text.index(f"\n### {number}. {concept.concept}\n") + 1
+    return text[start:re.compile(r"^#{2,3} ", re.M).search(text, start + 1).start()]
+
+
+def github_anchors(markdown_text: str) -> dict[str, str]:
+    """anchor -> heading text, by GitHub's rule, repeated headings numbered as GitHub numbers them."""
+    seen: dict[str, int] = {}
+    out = {}
+    for _, heading in mdtext.headings(markdown_text):
+        slug = github_slug(heading)
+        out[f"{slug}-{seen[slug]}" if seen.get(slug) else slug] = heading
+        seen[slug] = seen.get(slug, 0) + 1
+    return out
+
+
+def expected_figure(run: dict, key: str) -> str:
+    """A derived concept figure, recomputed here from metrics.json (and AdamW's own defaults)."""
+    s, cfg = run["summary"]["pretrain"], run["config"]
+    V, C, T = cfg["model"]["vocab_size"], cfg["model"]["n_embd"], cfg["model"]["block_size"]
+    betas = inspect.signature(AdamW.__init__).parameters["betas"].default
+    return {
+        "model.embedding_parameters": fmt.integer(V * C + T * C),
+        # everything but the embeddings and the final layer norm (a weight and a bias per channel), per block
+        "model.block_parameters": fmt.integer((cfg["parameters"] - V * C - T * C - 2 * C) / cfg["model"]["n_layer"]),
+        "pretrain.bigram_gap": fmt.signed(s["bigram_val_loss"] - s["final_val_loss"]),
+        "pretrain.train_loss_fall": f"{fmt.loss(s['first_train_loss'])} → {fmt.loss(s['final_train_loss'])}",
+        "pretrain.correct_token_probability": fmt.pct(math.exp(-s["final_val_loss"])),
+        "pretrain.adamw": f"lr {fmt.number(cfg['pretrain']['lr'])}, betas {fmt.number(betas[0])} and "
+                          f"{fmt.number(betas[1])}, weight decay {fmt.number(cfg['pretrain']['weight_decay'])}",
+        "pretrain.lr_schedule": f"{fmt.number(cfg['pretrain']['lr'])} after {fmt.integer(cfg['pretrain']['warmup'])} "
+                                f"warm-up steps, {fmt.number(run['pretrain']['evals'][-1]['lr'])} at the end",
+    }[key]
 
 
 @pytest.fixture(scope="module")
@@ -74,14 +120,96 @@ def test_concept_rows_show_their_runs_figure_and_real_code_lines(builds):
     course = load_course(CONTENT)
     assert 15 <= len(course.concepts) <= 30
     for build in builds:
-        rows = [row for row in table_rows(section(build.text(ALIGNMENT), "Document to code to output"))
-                if row[0].isdigit()]
+        rows = concept_rows(build.text(ALIGNMENT))
         assert len(rows) == len(course.concepts)
         for concept, row in zip(course.concepts, rows):
             excerpt = locate(concept.symbol)
-            assert row[3] == f"`{concept.symbol}` at `{excerpt.location}`"
-            assert row[4] == fmt.METRICS[concept.metric][1]
-            assert row[5] == fmt.metric(build.run["summary"], concept.metric), concept.concept
+            assert row[4] == f"`{concept.symbol}` at `{excerpt.location}`"
+            if concept.metric in fmt.METRICS:
+                assert row[5] == fmt.METRICS[concept.metric][1]
+                assert row[6] == fmt.metric(build.run["summary"], concept.metric), concept.concept
+            else:
+                assert row[5] == figures.FIGURES[concept.metric][0]
+                assert row[6] == expected_figure(build.run, concept.metric), concept.concept
+
+
+def test_each_concept_has_a_figure_of_its_own_that_shows_it():
+    course = load_course(CONTENT)
+    figure_of = {c.symbol: c.metric for c in course.concepts}
+    assert len(set(figure_of.values())) == len(course.concepts), "two concepts show the same figure"
+    # the four a reviewer flagged: each now shows its own idea at work, not a general figure
+    assert figure_of["model.GPT.hidden_states"] == "model.embedding_parameters"
+    assert figure_of["model.CausalSelfAttention.__call__"] == "pretrain.bigram_gap"
+    assert figure_of["autograd.Tensor.backward"] == "pretrain.train_loss_fall"
+    assert figure_of["optim.cosine_lr"] == "pretrain.lr_schedule"
+    example = load_course(PROJECT_ROOT / "examples" / "food-safety")
+    assert [c.metric for c in example.concepts] == [c.metric for c in course.concepts]
+
+
+def test_concept_sections_measure_their_concept_in_this_run(builds):
+    concepts = load_course(CONTENT).concepts
+    for build in builds:
+        text, run = build.text(ALIGNMENT), build.run
+        cfg, model = run["config"], run["config"]["model"]
+        for concept in concepts:
+            body = concept_section(text, concepts, concept.symbol)
+            for field in ("idea", "misconception", "in_class", "doc_ref"):
+                assert getattr(concept, field) in body, (concept.concept, field)
+            assert "**In this run.** " in body and "**Say in class:**" in body
+        embeddings = concept_section(text, concepts, "model.GPT.hidden_states")
+        V, C, T = model["vocab_size"], model["n_embd"], model["block_size"]
+        assert f"| V × C = {V} × {C} | {fmt.integer(V * C)} |" in embeddings
+        assert f"| block_size × C = {T} × {C} | {fmt.integer(T * C)} |" in embeddings
+        blocks = concept_section(text, concepts, "model.Block.__call__")
+        assert f"exactly the {fmt.integer(cfg['parameters'])} parameters the run reports" in blocks
+        schedule = concept_section(text, concepts, "optim.cosine_lr")
+        evals = run["pretrain"]["evals"]
+        assert f"started at {fmt.number(evals[0]['lr'])} at step 0" in schedule
+        assert f"its peak of {fmt.number(cfg['pretrain']['lr'])}" in schedule
+        assert f"down to {fmt.number(evals[-1]['lr'])} at the end" in schedule
+        assert "gives exactly the learning rates the run logged" in schedule
+        betas = inspect.signature(AdamW.__init__).parameters["betas"].default
+        optimiser = concept_section(text, concepts, "optim.AdamW.step")
+        assert f"betas {fmt.number(betas[0])} (gradient average) and {fmt.number(betas[1])}" in optimiser
+        for stage in ("sft", "reward"):
+            assert f"{fmt.number(cfg[stage]['lr'])} and" in optimiser
+        tokens = run["tokenizer"]
+        assert f"{fmt.integer(len(tokens['merges']))} = {fmt.integer(len(tokens['vocab']))}" in \
+            concept_section(text, concepts, "tokenizer.train_bpe")
+
+
+def test_key_lines_quote_the_real_lines_of_the_code(quick_build):
+    course = load_course(CONTENT)
+    found = KEY_LINE.findall(quick_build.text(ALIGNMENT))
+    assert len(found) == sum(len(c.lines) for c in course.concepts)
+    for path, number, _, code in found:
+        assert code in (PROJECT_ROOT / path).read_text().splitlines()[int(number) - 1], (path, number)
+
+
+def test_every_study_guide_link_lands_on_the_section_it_names(builds):
+    course = load_course(CONTENT)
+    for build in builds:
+        text, guide = build.text(ALIGNMENT), build.text(GUIDE)
+        headings = github_anchors(guide)
+        python_markdown = set(re.findall(r'<h\d id="([^"]+)"',
+                                         markdown.markdown(guide, extensions=["tables", "fenced_code", "toc"])))
+        links = GUIDE_LINK.findall(prose(text))
+        assert len(links) == 2 * len(course.concepts)          # the table and each concept's section
+        assert set(links) <= set(headings), set(links) - set(headings)
+        assert set(links) <= python_markdown, set(links) - python_markdown
+        for concept, row in zip(course.concepts, concept_rows(text)):
+            anchor = GUIDE_LINK.search(row[3]).group(1)
+            assert concept.guide in headings[anchor], (concept.concept, headings[anchor])
+
+
+def test_a_study_guide_section_that_does_not_exist_is_a_content_error(quick_build):
+    course = load_course(CONTENT)
+    wrong = dataclasses.replace(course.concepts[2], guide="The history of the transformer")
+    edited = dataclasses.replace(course, concepts=(*course.concepts[:2], wrong, *course.concepts[3:]))
+    with pytest.raises(ContentError) as err:
+        render_docs(edited, quick_build.run)
+    assert [(p.file, p.field) for p in err.value.problems] == [("concept_map.toml", "concept[2].guide")]
+    assert "'The history of the transformer' is no heading of the study guide" in str(err.value)
 
 
 def test_figures_differ_between_seeds_where_the_runs_differ(builds):
@@ -124,6 +252,19 @@ def test_case_and_pairs_show_the_runs_scores(builds):
         for pair in run["reward"]["pairs"]:
             assert f"| {pair['id']} | {pair['category']} | {fmt.signed(pair['margin'])} |" in alignment
             assert f"{fmt.signed(pair['heldout_margin'])}\n" in alignment
+        case = section(alignment, "The case traced through the stages")
+        for key in ("pretrain_continuation", "sft_answer"):
+            assert f'"{render.table_cell(mdtext.one_line(run["case"][key]))}"' in case, key
+
+
+def test_folds_are_numbered_from_one_as_on_the_page(builds):
+    for build in builds:
+        pairs = build.run["reward"]["pairs"]
+        fold_shown = {row[0]: row[6] for row in table_rows(section(build.text(ALIGNMENT), "Margin evolution"))
+                      if len(row) == 8}
+        assert [fold_shown[p["id"]] for p in pairs] == [str(p["fold"] + 1) for p in pairs]
+        folds = build.run["config"]["reward"]["folds"]
+        assert {fold_shown[p["id"]] for p in pairs} == {str(f) for f in range(1, folds + 1)}
 
 
 def test_formula_verification_puts_theory_beside_this_runs_measurements(builds):
