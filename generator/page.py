@@ -15,6 +15,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from . import assets, charts
+from .render import ALIGNMENT, GUIDE
 from .source import SHORT_LINES, Excerpt, highlight_css
 from .training.tokenizer import ASSISTANT, END, USER
 
@@ -115,7 +116,7 @@ def page_view(view: dict, env: Environment) -> dict:
         "css": Markup(css), "js": Markup(js), "first_screen_js": Markup(first_screen_js), "csp": csp,
         "chart_json": Markup(assets.json_script(chart_data)), "plotly": bundle,
         "stage_order": STAGE_ORDER, "stage_section": STAGE_SECTION, "cards": CARDS,
-        "docstrings": docs, "sigmoid": sigmoid,
+        "docstrings": docs, "sigmoid": sigmoid, "companion": {"guide": GUIDE, "alignment": ALIGNMENT},
         "token_colours": TOKEN_COLOURS,
         "pairs": pair_rows(run, view.get("preferences", [])),
         "categories": list(dict.fromkeys(p["category"] for p in run["reward"]["pairs"])),
