@@ -48,6 +48,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("case", "One case through every stage"),
     ("production", "This run vs production"),
     ("takeaways", "Key takeaways and next steps"),
+    ("glossary", "Glossary"),
     ("handout", "Student handout"),
 ]
 
