@@ -83,6 +83,7 @@ def accuracy_interval(accuracy: float, n: int, z: float = 1.96) -> tuple[float, 
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+CLOSE_CALL = 0.4    # a margin smaller than this is under 60% under Bradley-Terry: a near coin flip
 NEAR_TWIN = 0.8     # answers sharing this much of their wording say nearly the same thing
 SCORE_GAP = 1.0     # a score gap this large is a 73% preference under Bradley-Terry
 

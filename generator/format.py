@@ -64,6 +64,11 @@ def metric_change(summary: dict, first_key: str, last_key: str) -> str:
     return change_pct(first, last)
 
 
+def pct_range(bounds: tuple[float, float]) -> str:
+    """A rough interval of shares, in whole percents: 64% to 95%."""
+    return f"{100 * bounds[0]:.0f}% to {100 * bounds[1]:.0f}%"
+
+
 def seconds(x: float) -> str:
     return f"{x:.1f} s"
 
@@ -78,7 +83,7 @@ def number(x: float) -> str:
 
 FILTERS = {
     "loss": loss, "pct": pct, "signed": signed, "score": score, "integer": integer,
-    "ratio": ratio, "perplexity": perplexity, "seconds": seconds, "plain": plain,
+    "ratio": ratio, "perplexity": perplexity, "seconds": seconds, "plain": plain, "pct_range": pct_range,
     "number": number,
 }
 

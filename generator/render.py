@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from . import figures, mdtext, textcharts
 from . import format as fmt
-from .checks import accuracy_interval, case_twin_gap, run_checks, word_reliance
+from .checks import CLOSE_CALL, accuracy_interval, case_twin_gap, run_checks, word_reliance
 from .content import ContentError, Course, Problem
 from .source import highlight_css, locate
 
@@ -101,6 +101,7 @@ def build_view(course: Course, run: dict) -> dict:
         "word_reliance": word_reliance(summary),
         "heldout_interval": accuracy_interval(summary["reward"]["heldout_accuracy"], summary["reward"]["pairs"]),
         "case_twin": case_twin_gap(run["case"]),
+        "close_call": CLOSE_CALL,
         "code": {stage: [locate(symbol) for symbol in symbols] for stage, symbols in STAGE_CODE.items()},
         "concepts": course.concepts,
         "preferences": [dict(vars(pair)) for pair in course.preferences],
