@@ -273,6 +273,14 @@ def test_outcome_prose_follows_the_numbers(quick_build, course):
         max(run["case"]["vague_score"], run["case"]["specific_score"]))
     assert "does not score the specific answer above the vague reassurance" in render_page(course, flipped)
 
+    faithful = copy.deepcopy(run)   # every trained answer reproduced word for word: nothing to explain
+    for answer in faithful["sft"]["answers"]:
+        answer["after"] = answer["expert"]
+    drifted = copy.deepcopy(faithful)
+    next(a for a in drifted["sft"]["answers"] if not a["heldout"])["after"] = "Stop metf ce ce ce"
+    assert 'id="sft-drift"' not in render_page(course, faithful)
+    assert "1 of the" in render_page(course, drifted).split('id="sft-drift"')[1][:400]
+
     twin = copy.deepcopy(run)       # the model's own answer: the reference with one word changed, scored far lower
     twin["case"]["sft_answer"] = twin["case"]["specific_answer"].replace("Stop", "Halt", 1)
     twin["case"]["sft_answer_score"] = twin["case"]["specific_score"] - 2.0
