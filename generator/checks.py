@@ -53,7 +53,7 @@ def run_checks(summary: dict) -> list[Check]:
               f"above the longer-answer-wins baseline's {pct(r['length_baseline_accuracy'])}",
               r["heldout_accuracy"] > r["length_baseline_accuracy"]),
         Check("rm_beats_word_rule", "reward", "Held-out accuracy vs one-word rule", pct(r["heldout_accuracy"]),
-              f"above the one-word rule's {pct(r['word_rule_accuracy'])} (one giveaway word judges each pair)",
+              f"above the one-word rule's {pct(r['word_rule_accuracy'])} (one word alone judges each pair)",
               r["heldout_accuracy"] > r["word_rule_accuracy"]),
     ]
 
