@@ -19,7 +19,7 @@ from .training.model import GPTConfig
 from .training.pretrain import PretrainConfig
 from .training.reward import RewardConfig, giveaway_word, words
 from .training.sft import SFTConfig
-from .training.tokenizer import SPECIAL_TOKENS
+from .training.tokenizer import END_OF_TEXT, SPECIAL_TOKENS, chat_example, train_bpe
 
 MIN_PREFERENCE_PAIRS = 4
 STAGES = ("pretrain", "sft", "reward", "rl")
@@ -138,6 +138,10 @@ class Course:
 
     def alphabet(self) -> str:
         return "".join(sorted(set("".join(self.texts()))))
+
+    def corpus_text(self) -> str:
+        """The corpus as the tokenizer and pretraining read it: each document ends with <|endoftext|>."""
+        return "".join(d.text + END_OF_TEXT for d in self.corpus)
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?")
@@ -472,6 +476,24 @@ def _check_fit(reader: _Reader, course: Course) -> None:
     for special in SPECIAL_TOKENS:
         if any(special in text for text in texts):
             reader.problem("content", "text", f"contains the reserved token {special}; remove it")
+    if not reader.problems:
+        _check_lengths(reader, course)
+
+
+def _check_lengths(reader: _Reader, course: Course) -> None:
+    """Every chat example, tokenized as training will, must fit the model's context window."""
+    tok = train_bpe(course.corpus_text(), course.alphabet(), course.settings.vocab_size)
+    block = min(course.settings.model.block_size, course.quick_settings.model.block_size)
+    examples = [("sft.toml", "pair", i, "answer", p.question, p.answer) for i, p in enumerate(course.sft_pairs)]
+    examples += [("sft.toml", "heldout", i, "answer", p.question, p.answer) for i, p in enumerate(course.heldout_pairs)]
+    examples += [("preferences.toml", "pair", i, side, p.prompt, getattr(p, side))
+                 for i, p in enumerate(course.preferences) for side in ("chosen", "rejected")]
+    for file, table, i, key, question, answer in examples:
+        tokens = len(tok.encode(chat_example(question, answer)))
+        if tokens > block:
+            reader.problem(file, f"{table}[{i}].{key}", f"with its question this is {tokens} tokens, more than "
+                           f"model.block_size ({block}) holds; shorten it or raise block_size",
+                           reader.line(file, table, i, key))
 
 
 def authoring_notes(course: Course) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .content import ContentError, Course, Problem, Settings
+from .content import Course, Settings
 from .training import baselines
 from .training.model import GPT, generate
 from .training.pretrain import pretrain
@@ -67,23 +67,6 @@ def answers(model: GPT, tok: Tokenizer, questions: list[str], max_tokens: int) -
     return [tok.decode([i for i in out if i != tok.ids[END]]) for out in outs]
 
 
-def _check_lengths(tok: Tokenizer, course: Course, block_size: int) -> None:
-    """Every chat sequence must fit the model's context window."""
-    problems = []
-    for file, pairs in (("sft.toml", course.sft_pairs + course.heldout_pairs),
-                        ("preferences.toml", course.preferences)):
-        for pair in pairs:
-            texts = [chat_example(pair.question, pair.answer)] if file == "sft.toml" else \
-                [chat_example(pair.prompt, pair.chosen), chat_example(pair.prompt, pair.rejected)]
-            longest = max(len(tok.encode(t)) for t in texts)
-            if longest > block_size:
-                problems.append(Problem(file, 1, f"pair {pair.id}",
-                                        f"is {longest} tokens, longer than model.block_size "
-                                        f"({block_size}); shorten it or raise block_size"))
-    if problems:
-        raise ContentError(problems)
-
-
 # A diverging run overflows on its way to a NaN loss: that is reported once, clearly, by
 # stop_if_diverged (naming stage and step), not as a screenful of NumPy warnings first.
 @np.errstate(over="ignore", invalid="ignore", divide="ignore")
@@ -93,8 +76,7 @@ def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings:
     timings = {} if timings is None else timings
 
     log("== Tokenizer: byte-pair encoding ==")
-    tok = train_bpe("".join(d.text + END_OF_TEXT for d in course.corpus), course.alphabet(), s.vocab_size)
-    _check_lengths(tok, course, s.model.block_size)
+    tok = train_bpe(course.corpus_text(), course.alphabet(), s.vocab_size)
     train_ids, val_ids = split_corpus(tok, course, s.val_fraction)
     log(f"{tok.size} tokens ({len(tok.merges)} merges); {len(train_ids)} training and "
         f"{len(val_ids)} validation tokens")

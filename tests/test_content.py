@@ -132,6 +132,18 @@ def test_concept_figure_may_be_derived_but_must_exist(course_dir):
                for p in problems(course_dir))
 
 
+def test_an_answer_longer_than_the_context_window(course_dir):
+    """check, not only build, finds a pair that cannot fit block_size, and points at its line."""
+    prefs = course_dir / "preferences.toml"
+    rejected = line_of(prefs, "rejected = ", occurrence=3)
+    lines = prefs.read_text().splitlines()
+    lines[rejected - 1] = lines[rejected - 1].replace('rejected = "', 'rejected = "' + "Far too long. " * 30, 1)
+    prefs.write_text("\n".join(lines) + "\n")
+    found = problems(course_dir)
+    assert len(found) == 1 and found[0].startswith(f"preferences.toml:{rejected}: pair[2].rejected: ")
+    assert "more than model.block_size (256) holds; shorten it or raise block_size" in found[0]
+
+
 def test_vocabulary_too_small(course_dir):
     set_setting(course_dir / "course.toml", "vocab_size", "40")
     assert any("training.vocab_size: 40 is too small" in p and "set it to at least" in p
