@@ -141,8 +141,8 @@ def test_data_tables_show_the_run_series(page, quick_build):
     for p in run["reward"]["pairs"]:
         assert f"<td>{p['id']}</td><td>{fmt.score(p['chosen_score'])}</td><td>{fmt.score(p['rejected_score'])}</td>" \
                f"<td>{fmt.signed(p['margin'])}</td>" in page
-        assert f'<td class="num {"pos" if p["heldout_margin"] > 0 else "neg"}">{fmt.signed(p["heldout_margin"])}</td>' \
-               in page
+        assert f'<td class="num {"pos" if p["heldout_margin"] > 0 else "neg"}" data-label="Margin, held out">' \
+               f'{fmt.signed(p["heldout_margin"])}</td>' in page
 
 
 def test_numbers_move_with_the_seed(quick_build, other_seed_build):
