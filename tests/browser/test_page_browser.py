@@ -111,6 +111,8 @@ def test_no_sideways_scroll_and_screenshots(desktop, mobile, shots):
                             "f => f.scrollWidth > f.clientWidth + 1).map(f => f.closest('section').id)")
         assert clipped == [], f"{name}: a formula is wider than its box"
         loaded.page.screenshot(path=str(shots / f"page-{name}.png"))
+    assert mobile.js("document.querySelector('#pairs-table').scrollWidth <= "
+                     "document.querySelector('.pairs-box').clientWidth + 1"), "on a phone the pairs are cards"
     mobile.page.screenshot(path=str(shots / "page-390-full.png"), full_page=True)
     assert mobile.requests == [] and mobile.errors == []
 
