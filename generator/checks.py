@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass
 
 from .format import loss, pct, signed
@@ -81,6 +82,17 @@ def accuracy_interval(accuracy: float, n: int, z: float = 1.96) -> tuple[float, 
     centre = (accuracy + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(accuracy * (1 - accuracy) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+READABLE = 0.8     # an answer with fewer of its words in the course's own texts reads as garbled
+
+
+def known_word_share(text: str, course_texts: list[str]) -> float:
+    """The share of an answer's words that occur anywhere in the course's texts: near 1 for an
+    answer in the course's language, low for garbled output (a number, not a judgement of content)."""
+    vocabulary = {w for t in course_texts for w in re.findall(r"[a-z]+", t.lower())}
+    used = re.findall(r"[a-z]+", text.lower())
+    return sum(w in vocabulary for w in used) / len(used) if used else 0.0
 
 
 CLOSE_CALL = 0.4    # a margin smaller than this is under 60% under Bradley-Terry: a near coin flip

@@ -129,8 +129,8 @@ def code_span(text: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """Model output on one line: newlines shown as ⏎ so a short sample fits a sentence or list."""
-    return str(text).replace("\r\n", "\n").replace("\n", "⏎")
+    """Model output on one line: newlines shown as ↵ (as on the page) so a short sample fits a sentence or list."""
+    return str(text).replace("\r\n", "\n").replace("\n", "↵")
 
 
 def annotate(excerpt, notes: list) -> list[tuple[int, str, str]]:

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from . import figures, mdtext, textcharts
 from . import format as fmt
-from .checks import CLOSE_CALL, accuracy_interval, case_twin_gap, run_checks, word_reliance
+from .checks import CLOSE_CALL, READABLE, accuracy_interval, case_twin_gap, known_word_share, run_checks, word_reliance
 from .content import ContentError, Course, Problem
 from .source import highlight_css, locate
 
@@ -89,6 +89,7 @@ def _fill(value, summary: dict):
 def build_view(course: Course, run: dict) -> dict:
     """Everything templates may show; both the page and the docs read this one view."""
     summary = run["summary"]
+    reward = summary["reward"]
     checks = run_checks(summary)
     return {
         "course": course.meta,
@@ -99,9 +100,12 @@ def build_view(course: Course, run: dict) -> dict:
         "checks": checks,
         "checks_by_id": {c.id: c for c in checks},
         "word_reliance": word_reliance(summary),
-        "heldout_interval": accuracy_interval(summary["reward"]["heldout_accuracy"], summary["reward"]["pairs"]),
+        "heldout_interval": accuracy_interval(reward["heldout_accuracy"], reward["pairs"]),
         "case_twin": case_twin_gap(run["case"]),
         "close_call": CLOSE_CALL,
+        "word_rule_ties": reward["word_rule_accuracy"] == reward["heldout_accuracy"],
+        "without_word_same": reward["heldout_accuracy_without_word"] == reward["heldout_accuracy"],
+        "case_readable": known_word_share(run["case"]["sft_answer"], course.texts()) >= READABLE,
         "code": {stage: [locate(symbol) for symbol in symbols] for stage, symbols in STAGE_CODE.items()},
         "concepts": course.concepts,
         "preferences": [dict(vars(pair)) for pair in course.preferences],

@@ -273,13 +273,15 @@ def test_outcome_prose_follows_the_numbers(quick_build, course):
         max(run["case"]["vague_score"], run["case"]["specific_score"]))
     assert "does not score the specific answer above the vague reassurance" in render_page(course, flipped)
 
-    faithful = copy.deepcopy(run)   # every trained answer reproduced word for word: nothing to explain
+    faithful = _with_summary(run, sft__final_token_accuracy=0.99)   # a well-trained model, word for word
     for answer in faithful["sft"]["answers"]:
         answer["after"] = answer["expert"]
     drifted = copy.deepcopy(faithful)
     next(a for a in drifted["sft"]["answers"] if not a["heldout"])["after"] = "Stop metf ce ce ce"
     assert 'id="sft-drift"' not in render_page(course, faithful)
     assert "1 of the" in render_page(course, drifted).split('id="sft-drift"')[1][:400]
+    undertrained = _with_summary(drifted, sft__final_token_accuracy=0.4)   # nothing to explain: it never learned
+    assert 'id="sft-drift"' not in render_page(course, undertrained)
 
     twin = copy.deepcopy(run)       # the model's own answer: the reference with one word changed, scored far lower
     twin["case"]["sft_answer"] = twin["case"]["specific_answer"].replace("Stop", "Halt", 1)

@@ -235,9 +235,9 @@ class Tensor:
         out = Tensor(-(picked * mask).sum() / count, (self,))
 
         def _backward(out_grad):  # d loss / d logits = (softmax - one_hot) * mask / count
-            grad = np.exp(log_probs)
-            np.put_along_axis(grad, targets[..., None],
-                              np.take_along_axis(grad, targets[..., None], axis=-1) - 1.0, axis=-1)
+            grad = np.exp(log_probs)                                          # softmax
+            target = targets[..., None]
+            np.put_along_axis(grad, target, np.take_along_axis(grad, target, axis=-1) - 1.0, axis=-1)  # - one-hot
             self._accumulate(out_grad * grad * (mask / count)[..., None])
 
         out._backward = _backward
