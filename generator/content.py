@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from .training.model import GPTConfig
 from .training.pretrain import PretrainConfig
 from .training.reward import RewardConfig, giveaway_word, words
 from .training.sft import SFTConfig
-from .training.tokenizer import END_OF_TEXT, SPECIAL_TOKENS, chat_example, train_bpe
+from .training.tokenizer import END_OF_TEXT, SPECIAL_TOKENS, Tokenizer, chat_example, train_bpe
 
 MIN_PREFERENCE_PAIRS = 4
 STAGES = ("pretrain", "sft", "reward", "rl")
@@ -139,9 +140,15 @@ class Course:
     def alphabet(self) -> str:
         return "".join(sorted(set("".join(self.texts()))))
 
-    def corpus_text(self) -> str:
-        """The corpus as the tokenizer and pretraining read it: each document ends with <|endoftext|>."""
-        return "".join(d.text + END_OF_TEXT for d in self.corpus)
+    def tokenizer(self, vocab_size: int) -> Tokenizer:
+        """The course's byte-pair tokenizer, trained on the corpus (each document ending with
+        <|endoftext|>); trained once per process, whether checking content or training."""
+        return _bpe("".join(d.text + END_OF_TEXT for d in self.corpus), self.alphabet(), vocab_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _bpe(corpus: str, alphabet: str, vocab_size: int) -> Tokenizer:
+    return train_bpe(corpus, alphabet, vocab_size)
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?")
@@ -482,7 +489,7 @@ def _check_fit(reader: _Reader, course: Course) -> None:
 
 def _check_lengths(reader: _Reader, course: Course) -> None:
     """Every chat example, tokenized as training will, must fit the model's context window."""
-    tok = train_bpe(course.corpus_text(), course.alphabet(), course.settings.vocab_size)
+    tok = course.tokenizer(course.settings.vocab_size)
     block = min(course.settings.model.block_size, course.quick_settings.model.block_size)
     examples = [("sft.toml", "pair", i, "answer", p.question, p.answer) for i, p in enumerate(course.sft_pairs)]
     examples += [("sft.toml", "heldout", i, "answer", p.question, p.answer) for i, p in enumerate(course.heldout_pairs)]

@@ -30,7 +30,7 @@ from .training.reward import (
     word_rule_accuracy,
 )
 from .training.sft import build_batch, sft, token_accuracy
-from .training.tokenizer import END, END_OF_TEXT, Tokenizer, chat_example, chat_prompt, train_bpe
+from .training.tokenizer import END, END_OF_TEXT, Tokenizer, chat_example, chat_prompt
 from .workers import worker_pool
 
 TRAINING_DIR = Path(__file__).parent / "training"
@@ -76,7 +76,7 @@ def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings:
     timings = {} if timings is None else timings
 
     log("== Tokenizer: byte-pair encoding ==")
-    tok = train_bpe(course.corpus_text(), course.alphabet(), s.vocab_size)
+    tok = course.tokenizer(s.vocab_size)
     train_ids, val_ids = split_corpus(tok, course, s.val_fraction)
     log(f"{tok.size} tokens ({len(tok.merges)} merges); {len(train_ids)} training and "
         f"{len(val_ids)} validation tokens")

@@ -89,7 +89,8 @@ def _fill(value, summary: dict):
 def build_view(course: Course, run: dict) -> dict:
     """Everything templates may show; both the page and the docs read this one view."""
     summary = run["summary"]
-    reward = summary["reward"]
+    reward, case = summary["reward"], run["case"]
+    case_scores = (case["specific_score"], case["vague_score"], case["sft_answer_score"])
     checks = run_checks(summary)
     return {
         "course": course.meta,
@@ -101,11 +102,12 @@ def build_view(course: Course, run: dict) -> dict:
         "checks_by_id": {c.id: c for c in checks},
         "word_reliance": word_reliance(summary),
         "heldout_interval": accuracy_interval(reward["heldout_accuracy"], reward["pairs"]),
-        "case_twin": case_twin_gap(run["case"]),
+        "case_twin": case_twin_gap(case),
+        "case_spread": max(case_scores) - min(case_scores),   # how far apart the three case answers score
         "close_call": CLOSE_CALL,
         "word_rule_ties": reward["word_rule_accuracy"] == reward["heldout_accuracy"],
         "without_word_same": reward["heldout_accuracy_without_word"] == reward["heldout_accuracy"],
-        "case_readable": known_word_share(run["case"]["sft_answer"], course.texts()) >= READABLE,
+        "case_readable": known_word_share(case["sft_answer"], course.texts()) >= READABLE,
         "code": {stage: [locate(symbol) for symbol in symbols] for stage, symbols in STAGE_CODE.items()},
         "concepts": course.concepts,
         "preferences": [dict(vars(pair)) for pair in course.preferences],
