@@ -10,12 +10,13 @@ from .content import Course
 from .pipeline import run_pipeline
 from .progress import Progress
 from .render import render_outputs, write_atomically
+from .stages import STAGES
 
 
 def train(course: Course, quick: bool, timings: dict | None = None) -> dict:
-    """Run the three stages with a progress display; return the Run."""
+    """Run every stage with a progress display; return the Run."""
     s = course.quick_settings if quick else course.settings
-    progress = Progress({"Stage 1": s.pretrain.steps, "Stage 2": s.sft.steps, "Stage 3": s.reward.steps})
+    progress = Progress({f"Stage {number}": getattr(s, name).steps for number, name in enumerate(STAGES, start=1)})
     try:
         return run_pipeline(course, quick=quick, log=progress, timings=timings)
     finally:

@@ -18,7 +18,8 @@ from . import figures, source
 from .format import METRICS, unknown_placeholders
 from .training.model import GPTConfig
 from .training.pretrain import PretrainConfig
-from .training.reward import RewardConfig, giveaway_word, words
+from .training.reward import RewardConfig
+from .training.reward_baselines import giveaway_word, words
 from .training.sft import SFTConfig
 from .training.tokenizer import END_OF_TEXT, SPECIAL_TOKENS, Tokenizer, chat_example, train_bpe
 
@@ -441,10 +442,21 @@ def load_course(root: Path | str) -> Course:
                     tuple(SFTPair(**p) for p in sft_pairs), tuple(SFTPair(**p) for p in heldout),
                     tuple(PreferencePair(**p) for p in prefs), case, teaching, tuple(production),
                     tuple(Concept(**c) for c in concepts))
-    _check_fit(reader, course)
+    longest = _check_fit(reader, course)
     if reader.problems:
         raise ContentError(reader.problems)
-    return course
+    return _with_context(course, longest)
+
+
+def _with_context(course: Course, longest: int) -> Course:
+    """Pretraining windows as long as the longest text a later stage reads, so every position the
+    later stages use is pretrained (unless course.toml sets [pretrain] seq_len)."""
+    def fit(s: Settings) -> Settings:
+        if s.pretrain.seq_len:
+            return s
+        return dataclasses.replace(s, pretrain=dataclasses.replace(s.pretrain,
+                                                                   seq_len=min(longest, s.model.block_size)))
+    return dataclasses.replace(course, settings=fit(course.settings), quick_settings=fit(course.quick_settings))
 
 
 def _check_concept(reader: _Reader, i: int, entry: dict) -> None:
@@ -467,10 +479,11 @@ def _check_concept(reader: _Reader, i: int, entry: dict) -> None:
                        reader.line(f, "concept", i, "metric"))
 
 
-def _check_fit(reader: _Reader, course: Course) -> None:
-    """Settings that cannot work with this content: the vocabulary, reserved tokens.
+def _check_fit(reader: _Reader, course: Course) -> int:
+    """Settings that cannot work with this content: the vocabulary, reserved tokens, the context window.
 
     Runs on whatever loaded, so it is reported together with any other problems.
+    Returns the length in tokens of the longest text a later stage reads (0 if not measured).
     """
     texts = course.texts() if course.case else [d.text for d in course.corpus]
     alphabet = set("".join(texts))
@@ -483,24 +496,30 @@ def _check_fit(reader: _Reader, course: Course) -> None:
     for special in SPECIAL_TOKENS:
         if any(special in text for text in texts):
             reader.problem("content", "text", f"contains the reserved token {special}; remove it")
-    if not reader.problems:
-        _check_lengths(reader, course)
+    return 0 if reader.problems else _check_lengths(reader, course)
 
 
-def _check_lengths(reader: _Reader, course: Course) -> None:
-    """Every chat example, tokenized as training will, must fit the model's context window."""
+def _check_lengths(reader: _Reader, course: Course) -> int:
+    """Every chat example, tokenized as training will, must fit the model's context window.
+    Returns the longest one's length in tokens."""
     tok = course.tokenizer(course.settings.vocab_size)
     block = min(course.settings.model.block_size, course.quick_settings.model.block_size)
     examples = [("sft.toml", "pair", i, "answer", p.question, p.answer) for i, p in enumerate(course.sft_pairs)]
     examples += [("sft.toml", "heldout", i, "answer", p.question, p.answer) for i, p in enumerate(course.heldout_pairs)]
     examples += [("preferences.toml", "pair", i, side, p.prompt, getattr(p, side))
                  for i, p in enumerate(course.preferences) for side in ("chosen", "rejected")]
+    examples += [("case.toml", "", None, side, course.case.question, getattr(course.case, side))
+                 for side in ("specific_answer", "vague_answer")]
+    longest = 0
     for file, table, i, key, question, answer in examples:
         tokens = len(tok.encode(chat_example(question, answer)))
+        longest = max(longest, tokens)
         if tokens > block:
-            reader.problem(file, f"{table}[{i}].{key}", f"with its question this is {tokens} tokens, more than "
+            where = f"{table}[{i}].{key}" if table else key
+            reader.problem(file, where, f"with its question this is {tokens} tokens, more than "
                            f"model.block_size ({block}) holds; shorten it or raise block_size",
                            reader.line(file, table, i, key))
+    return longest
 
 
 def authoring_notes(course: Course) -> list[str]:

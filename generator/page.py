@@ -28,13 +28,14 @@ CARDS: dict[str, tuple[str, str] | None] = {
     "untrained_near_ln_v": None,
     "val_below_uniform": ("pretrain.initial_loss", "pretrain.final_val_loss"),
     "val_below_bigram": None,
+    "context_helps": None,
     "sft_loss_drop": ("sft.first_loss", "sft.final_loss"),
     "sft_token_accuracy": ("sft.first_token_accuracy", "sft.final_token_accuracy"),
+    "sft_generalises": ("sft.heldout_first_loss", "sft.heldout_loss"),
     "rm_starts_at_ln2": None,
     "rm_train_accuracy": None,
     "rm_heldout_accuracy": None,
-    "rm_beats_length": None,
-    "rm_beats_word_rule": None,
+    "rm_beats_baselines": None,
 }
 
 TOKEN_COLOURS = 6       # token chips cycle through this many background tints

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from . import figures, mdtext, textcharts
 from . import format as fmt
-from .checks import CLOSE_CALL, READABLE, accuracy_interval, case_twin_gap, known_word_share, run_checks, word_reliance
+from .checks import BASELINES, CLOSE_CALL, READABLE, case_twin_gap, known_word_share, run_checks, word_reliance
 from .content import ContentError, Course, Problem
 from .source import highlight_css, locate
 
@@ -101,7 +101,8 @@ def build_view(course: Course, run: dict) -> dict:
         "checks": checks,
         "checks_by_id": {c.id: c for c in checks},
         "word_reliance": word_reliance(summary),
-        "heldout_interval": accuracy_interval(reward["heldout_accuracy"], reward["pairs"]),
+        "heldout_interval": reward["heldout_interval"],
+        "baseline_names": BASELINES,
         "case_twin": case_twin_gap(case),
         "case_spread": max(case_scores) - min(case_scores),   # how far apart the three case answers score
         "close_call": CLOSE_CALL,

@@ -79,12 +79,12 @@ def github_anchors(markdown_text: str) -> dict[str, str]:
 def expected_figure(run: dict, key: str) -> str:
     """A derived concept figure, recomputed here from metrics.json (and AdamW's own defaults)."""
     s, cfg = run["summary"]["pretrain"], run["config"]
-    V, C, T = cfg["model"]["vocab_size"], cfg["model"]["n_embd"], cfg["model"]["block_size"]
+    V, C = cfg["model"]["vocab_size"], cfg["model"]["n_embd"]
     betas = inspect.signature(AdamW.__init__).parameters["betas"].default
     return {
-        "model.embedding_parameters": fmt.integer(V * C + T * C),
+        "model.embedding_parameters": fmt.integer(V * C),
         # everything but the embeddings and the final layer norm (a weight and a bias per channel), per block
-        "model.block_parameters": fmt.integer((cfg["parameters"] - V * C - T * C - 2 * C) / cfg["model"]["n_layer"]),
+        "model.block_parameters": fmt.integer((cfg["parameters"] - V * C - 2 * C) / cfg["model"]["n_layer"]),
         "pretrain.bigram_gap": fmt.signed(s["bigram_val_loss"] - s["final_val_loss"]),
         "pretrain.train_loss_fall": f"{fmt.loss(s['first_train_loss'])} → {fmt.loss(s['final_train_loss'])}",
         "pretrain.correct_token_probability": fmt.pct(math.exp(-s["final_val_loss"])),
@@ -157,9 +157,9 @@ def test_concept_sections_measure_their_concept_in_this_run(builds):
                 assert getattr(concept, field) in body, (concept.concept, field)
             assert "**In this run.** " in body and "**Say in class:**" in body
         embeddings = concept_section(text, concepts, "model.GPT.hidden_states")
-        V, C, T = model["vocab_size"], model["n_embd"], model["block_size"]
+        V, C = model["vocab_size"], model["n_embd"]
         assert f"| V × C = {V} × {C} | {fmt.integer(V * C)} |" in embeddings
-        assert f"| block_size × C = {T} × {C} | {fmt.integer(T * C)} |" in embeddings
+        assert "| Position (rotary embedding) | fixed angles, nothing learned | 0 |" in embeddings
         blocks = concept_section(text, concepts, "model.Block.__call__")
         assert f"exactly the {fmt.integer(cfg['parameters'])} parameters the run reports" in blocks
         schedule = concept_section(text, concepts, "optim.cosine_lr")
