@@ -13,7 +13,7 @@ import markdown as markdown_lib
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from . import figures, mdtext, textcharts
+from . import deck, exercises, figures, mdtext, textcharts
 from . import format as fmt
 from .checks import CLOSE_CALL, READABLE, accuracy_interval, case_twin_gap, known_word_share, run_checks, word_reliance
 from .content import ContentError, Course, Problem
@@ -111,6 +111,7 @@ def build_view(course: Course, run: dict) -> dict:
         "code": {stage: [locate(symbol) for symbol in symbols] for stage, symbols in STAGE_CODE.items()},
         "concepts": course.concepts,
         "preferences": [dict(vars(pair)) for pair in course.preferences],
+        "exercise": exercises.numbers(run),
         "sections": SECTIONS,
         "section_title": dict(SECTIONS),
     }
