@@ -94,8 +94,8 @@ def slide_ids() -> list[str]:
     return [slide_id(part, slide) for part, slide in slides()]
 
 
-def plan(minutes: int) -> list[tuple[str, Slide, int]]:
-    """One lesson plan: (slide id, slide, its minutes), in deck order."""
+def plan(minutes: int) -> list[tuple[str, Part, Slide, int]]:
+    """One lesson plan: (slide id, its part, the slide, its minutes), in deck order."""
     column = PLANS.index(minutes)
-    return [(slide_id(part, slide), slide, slide.minutes[column])
+    return [(slide_id(part, slide), part, slide, slide.minutes[column])
             for part, slide in slides() if slide.minutes[column]]
