@@ -43,6 +43,23 @@
   updateNav();
   window.pageNav = { sectionInView };
 
+  /* ---------- the pipeline's motion: only while it is on screen, and the button pauses or replays it */
+  const pipeline = $("#pipeline");
+  const motion = $("#pipe-motion");
+  if (pipeline && motion) {
+    let paused = false;
+    new IntersectionObserver(([entry]) => {
+      pipeline.classList.toggle("is-playing", entry.isIntersecting && !paused);
+    }).observe(pipeline);
+    motion.addEventListener("click", () => {
+      paused = !paused;
+      pipeline.classList.toggle("is-paused", paused);
+      pipeline.classList.toggle("is-playing", !paused);
+      motion.setAttribute("aria-pressed", String(paused));
+      motion.textContent = paused ? "Play the animation" : "Pause the animation";
+    });
+  }
+
   /* ---------- code: short / whole function, copy */
   for (const button of $$(".code-toggle")) {
     button.addEventListener("click", () => {
