@@ -104,7 +104,8 @@ def _words(*texts: str) -> int:
 
 
 def deck_view(view: dict) -> dict:
-    """What the slides need beyond the page: the deck's structure, and the shortest examples (a slide holds few words)."""
+    """What the slides need beyond the page: the deck's structure, and the shortest examples
+    (a slide holds few words)."""
     run, teaching = view["run"], view["teaching"]
     trained = [a for a in run["sft"]["answers"] if not a["heldout"]]
     heldout = [a for a in run["sft"]["answers"] if a["heldout"]] or trained
@@ -149,13 +150,14 @@ def page_view(view: dict, env: Environment) -> dict:
     deck_js = assets.inline_code(env.loader.get_source(env, "page/deck.js")[0], "script")
     first_screen_js = assets.inline_code(env.loader.get_source(env, "page/first_screen.js")[0], "script")
     chart_data = {"template": charts.TEMPLATE, "config": charts.CONFIG, "figures": charts.figures(run)}
-    csp = assets.content_security_policy([assets.csp_hash(first_screen_js), assets.csp_hash(js), assets.csp_hash(deck_js),
-                                          bundle.sha256],
+    scripts = [assets.csp_hash(first_screen_js), assets.csp_hash(js), assets.csp_hash(deck_js), bundle.sha256]
+    csp = assets.content_security_policy(scripts,
                                          [assets.csp_hash(css), assets.csp_hash("")])
     docs = {ex.symbol: docstring(ex) for excerpts in view["code"].values() for ex in excerpts}
     case = run["case"]
     return {
-        "css": Markup(css), "js": Markup(js), "deck_js": Markup(deck_js), "first_screen_js": Markup(first_screen_js), "csp": csp,
+        "css": Markup(css), "js": Markup(js), "deck_js": Markup(deck_js), "first_screen_js": Markup(first_screen_js),
+        "csp": csp,
         "chart_json": Markup(assets.json_script(chart_data)), "plotly": bundle,
         "stage_order": STAGE_ORDER, "stage_section": STAGE_SECTION, "cards": CARDS,
         "docstrings": docs, "sigmoid": sigmoid, "companion": {"guide": GUIDE, "alignment": ALIGNMENT},

@@ -397,7 +397,8 @@ def test_lesson_plans_match_the_deck_and_fill_their_time(quick_build):
         end = plans.find("\n### ", start + 1)
         rows = [row for row in table_rows(plans[start:end if end != -1 else None]) if row[1].isdigit()]
         expected = deck.plan(minutes)
-        assert [row[2] for row in rows] == [f"[{slide.title}](llm_training_infographic.html#present={minutes}&slide={id})"
+        link = "llm_training_infographic.html#present={}&slide={}"
+        assert [row[2] for row in rows] == [f"[{slide.title}]({link.format(minutes, id)})"
                                             for id, _, slide, _ in expected]
         assert sum(int(row[1]) for row in rows) == minutes
         assert rows[0][0].startswith("0:00 to") and rows[-1][0].endswith(f"to {minutes // 60}:{minutes % 60:02d}")

@@ -30,8 +30,8 @@
     }
     const link = navLinks.get(navCurrent);
     if (link && nav) {
-      const left = link.offsetLeft - (nav.clientWidth - link.offsetWidth) / 2;
-      nav.scrollLeft = Math.max(0, left);
+      const start = link.getBoundingClientRect().left - nav.getBoundingClientRect().left + nav.scrollLeft;
+      nav.scrollLeft = Math.max(0, start - (nav.clientWidth - link.offsetWidth) / 2);   // centred in the nav, never past its start
     }
   }
   let navQueued = false;

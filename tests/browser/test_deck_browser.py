@@ -27,7 +27,8 @@ SLIDE_FACTS = """() => {
   const box = slide.getBoundingClientRect();
   const outside = Array.from(slide.querySelectorAll('*')).filter(e => e.checkVisibility() && !e.closest('.slide-notes'))
     .filter(e => { const r = e.getBoundingClientRect();
-      return r.width && (r.bottom > box.bottom + 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.left < box.left - 1); })
+      return r.width && (r.bottom > box.bottom + 1 || r.right > box.right + 1
+        || r.top < box.top - 1 || r.left < box.left - 1); })
     .map(e => e.tagName + '.' + (e.getAttribute('class') || ''));
   const scrolls = Array.from(slide.querySelectorAll('*')).concat([slide]).filter(e => e.checkVisibility()
     && !e.closest('.chart') && (e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)
@@ -264,3 +265,19 @@ def test_the_page_is_valid_html(quick_build):
                          capture_output=True, text=True, timeout=300)
     messages = json.loads(out.stderr or out.stdout)["messages"]
     assert [(m.get("lastLine"), m["message"]) for m in messages if m["type"] == "error"] == []
+
+
+@pytest.mark.parametrize("width", [1280, 1600])
+def test_the_top_bar_title_never_covers_a_section_link(browser, quick_build, width):  # noqa: F811
+    loaded = open_page(browser, quick_build, width, 800)
+    try:
+        brand, first, nav = loaded.js("""[document.querySelector('.brand').getBoundingClientRect().right,
+            document.querySelector('.section-nav a').getBoundingClientRect().left,
+            document.querySelector('.section-nav').getBoundingClientRect().left]""")
+        assert brand <= nav <= first + 0.5
+        link = loaded.page.locator(".section-nav a").last
+        link.focus()                                     # a focused link scrolls fully into view
+        box, bar = link.bounding_box(), loaded.page.locator(".section-nav").bounding_box()
+        assert box["x"] >= bar["x"] - 0.5 and box["x"] + box["width"] <= bar["x"] + bar["width"] + 0.5
+    finally:
+        loaded.page.context.close()
