@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import figures, source
+from . import deck, figures, source
 from .format import METRICS, unknown_placeholders
 from .training.model import GPTConfig
 from .training.pretrain import PretrainConfig
@@ -30,6 +30,7 @@ TRAINING_TABLES = {"model": GPTConfig, "pretrain": PretrainConfig, "sft": SFTCon
 TRAINING_KEYS = {"seed": int, "vocab_size": int, "val_fraction": float}
 COURSE_KEYS = ("title", "subtitle", "domain", "audience")
 STAGE_KEYS = ("name", "tagline", "data", "problem_left", "without_it", "analogy_title", "analogy")
+NOTE_KEYS = ("say", "ask", "answer")   # a slide's speaker notes: what to say, the question to ask, the answer to expect
 
 
 @dataclass(frozen=True)
@@ -368,9 +369,32 @@ def _teaching(reader: _Reader, data: dict) -> dict:
         if sorted(i["stage"] for i in items) != sorted(STAGES):
             reader.problem(f, "handout.item", f"needs one [[handout.item]] per stage: {', '.join(STAGES)}",
                            reader.line(f, "handout"))
-    for extra in sorted(set(data) - {"disclaimer", "stages", "question", "takeaway", "handout"}):
+    _notes(reader, data.get("notes", {}))
+    for extra in sorted(set(data) - {"disclaimer", "stages", "question", "takeaway", "handout", "notes"}):
         reader.problem(f, extra, "unknown key or table", reader.line(f, extra) if extra else 1)
     return data
+
+
+def _notes(reader: _Reader, notes) -> None:
+    """[notes.<slide id>]: speaker notes for a slide of the deck (all optional; a course may have none)."""
+    f = "teaching.toml"
+    if not isinstance(notes, dict):
+        reader.problem(f, "notes", "must be tables like [notes.pretraining-loss]", reader.line(f, "notes"))
+        return
+    known = deck.slide_ids()
+    for slide, note in notes.items():
+        where = f"notes.{slide}"
+        if slide not in known:
+            close = difflib.get_close_matches(slide, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "the slide ids are listed in generator/deck.py"
+            reader.problem(f, where, f"no slide has this id; {hint}", reader.line(f, where))
+            continue
+        checked = reader.strings(f, where, None, note, NOTE_KEYS, where, optional=NOTE_KEYS)
+        if checked is not None and ("ask" in checked) != ("answer" in checked):
+            reader.problem(f, where, "give the question to ask and the answer to expect together (ask and answer)",
+                           reader.line(f, where))
+        elif checked is not None and not checked:
+            reader.problem(f, where, "empty; add say, or ask and answer", reader.line(f, where))
 
 
 def load_course(root: Path | str) -> Course:
