@@ -63,6 +63,8 @@ class SFTPair:
     id: str
     question: str
     answer: str
+    must: tuple[str, ...] = ()          # held-out only: the rubric's facts a right answer states
+    must_not: tuple[str, ...] = ()      # ... and the errors it must not make (see generator/rubric.py)
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,7 @@ class _Reader:
         return item if ok else None
 
     def entries(self, file: str, data: dict, table: str, keys: tuple[str, ...],
-                key: str | None = None, lists: tuple[str, ...] = ()) -> list[dict]:
+                key: str | None = None, lists: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> list[dict]:
         """Validate an array of tables ([[table]], stored under `key`): every entry's keys, unique ids."""
         items = data.get(key or table, [])
         if not isinstance(items, list):
@@ -269,7 +271,7 @@ class _Reader:
         for i, item in enumerate(items):
             item_id = item.get("id") if isinstance(item, dict) else None
             label = f"{table}[{i}]" + (f" ({item_id})" if item_id else "")
-            checked = self.strings(file, table, i, item, keys, label, lists=lists)
+            checked = self.strings(file, table, i, item, keys, label, lists=lists, optional=optional)
             if item_id is not None and item_id in seen:
                 self.problem(file, f"{label}.id", f"duplicate id (also {table}[{seen[item_id]}]); "
                              "give each entry its own id", self.line(file, table, i, "id"))
@@ -423,7 +425,8 @@ def load_course(root: Path | str) -> Course:
 
     sft_data = reader.toml("sft.toml") or {}
     sft_pairs = reader.entries("sft.toml", sft_data, "pair", ("id", "question", "answer"))
-    heldout = reader.entries("sft.toml", sft_data, "heldout", ("id", "question", "answer"))
+    heldout = reader.entries("sft.toml", sft_data, "heldout", ("id", "question", "answer", "must", "must_not"),
+                             lists=("must", "must_not"), optional=("must", "must_not"))
     if "sft.toml" in reader.lines and sft_data and not sft_pairs:
         reader.problem("sft.toml", "pair", "needs at least one [[pair]] with a question and an answer")
 
