@@ -19,6 +19,7 @@ from .format import METRICS, unknown_placeholders
 from .training.model import GPTConfig
 from .training.pretrain import PretrainConfig
 from .training.reward import RewardConfig
+from .training.rl import RLConfig
 from .training.reward_baselines import giveaway_word, words
 from .training.sft import SFTConfig
 from .training.tokenizer import END_OF_TEXT, SPECIAL_TOKENS, Tokenizer, chat_example, train_bpe
@@ -26,7 +27,8 @@ from .training.tokenizer import END_OF_TEXT, SPECIAL_TOKENS, Tokenizer, chat_exa
 MIN_PREFERENCE_PAIRS = 4
 STAGES = ("pretrain", "sft", "reward", "rl")
 QUESTION_STAGES = (*STAGES, "overall")
-TRAINING_TABLES = {"model": GPTConfig, "pretrain": PretrainConfig, "sft": SFTConfig, "reward": RewardConfig}
+TRAINING_TABLES = {"model": GPTConfig, "pretrain": PretrainConfig, "sft": SFTConfig, "reward": RewardConfig,
+                   "rl": RLConfig}
 TRAINING_KEYS = {"seed": int, "vocab_size": int, "val_fraction": float}
 COURSE_KEYS = ("title", "subtitle", "domain", "audience")
 STAGE_KEYS = ("name", "tagline", "data", "problem_left", "without_it", "analogy_title", "analogy")
@@ -109,6 +111,7 @@ class Settings:
     pretrain: PretrainConfig
     sft: SFTConfig
     reward: RewardConfig
+    rl: RLConfig
 
 
 @dataclass(frozen=True)
@@ -337,7 +340,7 @@ def _settings(reader: _Reader, data: dict, quick: bool) -> Settings | None:
                     val_fraction=training["val_fraction"],
                     model=GPTConfig(vocab_size=training["vocab_size"], **model),
                     pretrain=PretrainConfig(**values["pretrain"]), sft=SFTConfig(**values["sft"]),
-                    reward=RewardConfig(**values["reward"]))
+                    reward=RewardConfig(**values["reward"]), rl=RLConfig(**values["rl"]))
 
 
 def _teaching(reader: _Reader, data: dict) -> dict:
@@ -477,12 +480,12 @@ def load_course(root: Path | str) -> Course:
 
 def _with_context(course: Course, longest: int) -> Course:
     """Pretraining windows as long as the longest text a later stage reads, so every position the
-    later stages use is pretrained (unless course.toml sets [pretrain] seq_len)."""
+    later stages use is pretrained (unless course.toml sets [pretrain] seq_len); fine-tuning replays
+    windows of that length too (unless [sft] replay_len is set)."""
     def fit(s: Settings) -> Settings:
-        if s.pretrain.seq_len:
-            return s
-        return dataclasses.replace(s, pretrain=dataclasses.replace(s.pretrain,
-                                                                   seq_len=min(longest, s.model.block_size)))
+        window = s.pretrain.seq_len or min(longest, s.model.block_size)
+        return dataclasses.replace(s, pretrain=dataclasses.replace(s.pretrain, seq_len=window),
+                                   sft=dataclasses.replace(s.sft, replay_len=s.sft.replay_len or window))
     return dataclasses.replace(course, settings=fit(course.settings), quick_settings=fit(course.quick_settings))
 
 
