@@ -86,6 +86,8 @@ class Case:
     specific_answer: str
     vague_answer: str
     sample_prompts: tuple[str, ...]
+    must: tuple[str, ...] = ()          # the rubric for the case question (see SFTPair, generator/rubric.py)
+    must_not: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -451,13 +453,15 @@ def load_course(root: Path | str) -> Course:
         prompts = case_data.get("sample_prompts")
         plain = {k: v for k, v in case_data.items() if k != "sample_prompts"}
         checked = reader.strings("case.toml", "", None, plain,
-                                 ("prompt_prefix", "question", "specific_answer", "vague_answer"), "case")
+                                 ("prompt_prefix", "question", "specific_answer", "vague_answer", "must", "must_not"),
+                                 "case", lists=("must", "must_not"), optional=("must", "must_not"))
         if not isinstance(prompts, list) or not prompts or not all(isinstance(p, str) and p for p in prompts):
             reader.problem("case.toml", "sample_prompts", "must be a list of short texts, e.g. [\"Metformin\"]",
                            reader.line("case.toml", "", None, "sample_prompts"))
         elif checked:
             case = Case(checked["prompt_prefix"], checked["question"], checked["specific_answer"],
-                        checked["vague_answer"], tuple(prompts))
+                        checked["vague_answer"], tuple(prompts),
+                        *(tuple(x.strip() for x in checked.get(k, ())) for k in ("must", "must_not")))
 
     teaching = _teaching(reader, reader.toml("teaching.toml") or {})
     production = reader.entries("production.toml", reader.toml("production.toml") or {}, "system",
