@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from . import contamination
 from .content import ContentError, authoring_notes, load_course
 from .training.loop import TrainingDiverged
 
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         course = load_course(args.content)
-        for note in authoring_notes(course):
+        for note in authoring_notes(course) + contamination.notes(course):
             print(f"note: {Path(args.content) / note}", file=sys.stderr)
         if args.command == "check":
             print(f"{args.content}: OK ({len(course.corpus)} corpus files, {len(course.sft_pairs)} SFT pairs, "

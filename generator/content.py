@@ -19,8 +19,8 @@ from .format import METRICS, unknown_placeholders
 from .training.model import GPTConfig
 from .training.pretrain import PretrainConfig
 from .training.reward import RewardConfig
-from .training.rl import RLConfig
 from .training.reward_baselines import giveaway_word, words
+from .training.rl import RLConfig
 from .training.sft import SFTConfig
 from .training.tokenizer import END_OF_TEXT, SPECIAL_TOKENS, Tokenizer, chat_example, train_bpe
 
@@ -242,7 +242,8 @@ class _Reader:
             value = item.get(key)
             if key not in item:
                 if key not in optional:
-                    self.problem(file, f"{label}.{key}", "missing; add a text value", here)
+                    what = 'a list of texts, e.g. ["a", "b"]' if key in lists else "a text value"
+                    self.problem(file, f"{label}.{key}", f"missing; add {what}", here)
                     ok = False
             elif key in lists:
                 if not isinstance(value, list) or not value or \
@@ -431,7 +432,10 @@ def load_course(root: Path | str) -> Course:
     sft_data = reader.toml("sft.toml") or {}
     sft_pairs = reader.entries("sft.toml", sft_data, "pair", ("id", "question", "answer"))
     heldout = reader.entries("sft.toml", sft_data, "heldout", ("id", "question", "answer", "must", "must_not"),
-                             lists=("must", "must_not"), optional=("must", "must_not"))
+                             lists=("must", "must_not"), optional=("must_not",))
+    if "sft.toml" in reader.lines and sft_data and not heldout and "heldout" not in sft_data:
+        reader.problem("sft.toml", "heldout", "needs at least one [[heldout]] question, never trained on, with a "
+                       "rubric (must = [...]): it judges whether fine-tuning and stage 4 carry over to new questions")
     if "sft.toml" in reader.lines and sft_data and not sft_pairs:
         reader.problem("sft.toml", "pair", "needs at least one [[pair]] with a question and an answer")
 

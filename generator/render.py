@@ -30,9 +30,10 @@ METRICS = "metrics.json"
 STAGE_CODE: dict[str, list[str]] = {
     "pretrain": ["tokenizer.train_bpe", "model.CausalSelfAttention.__call__",
                  "pretrain.next_token_loss", "pretrain.pretrain"],
-    "sft": ["sft.build_batch", "sft.sft"],
+    "sft": ["sft.build_batch", "sft.sft_loss", "sft.sft"],
     "reward": ["reward.bradley_terry_loss", "model.RewardModel.__call__",
                "reward.train_reward_model", "reward.fold_margins", "reward.cross_validated_margins"],
+    "rl": ["rl.group_advantages", "rl.clipped_surrogate", "rl.kl_penalty", "rl.rl_step"],
     "engine": ["autograd.Tensor.backward", "autograd.Tensor.cross_entropy", "loop.optimise",
                "loop.apply_gradients"],
 }
