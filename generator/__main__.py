@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import traceback
 from pathlib import Path
 
-from .content import ContentError, authoring_notes, load_course
-from .training.loop import TrainingDiverged
+from .content import authoring_notes, load_course
+from .errors import explain
+
+UNCHANGED = "Nothing was built; the previous build is unchanged."
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_text in commands.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--content", default="content", help="course folder (default: content)")
+        p.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
         if name == "check":
             continue
         p.add_argument("--quick", action="store_true", help="a much shorter run, for tests and rehearsals")
@@ -39,39 +44,39 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        course = load_course(args.content)
-        for note in authoring_notes(course):
-            print(f"note: {Path(args.content) / note}", file=sys.stderr)
-        if args.command == "check":
-            print(f"{args.content}: OK ({len(course.corpus)} corpus files, {len(course.sft_pairs)} SFT pairs, "
-                  f"{len(course.preferences)} preference pairs)")
-            return 0
-        if args.seed is not None:
-            course = course.with_seed(args.seed)
-        if args.command == "train":
-            from .build import train
-            print(json.dumps(train(course, args.quick)["summary"], indent=2))
-            return 0
-        if args.command == "build":
-            from .build import build
-            build(course, Path(args.out), quick=args.quick, use_cache=not args.no_cache)
-            return 0
-        from .serve import serve
-        return serve(args)
-    except ContentError as err:
-        print(f"error: {len(err.problems)} problem(s) in the course folder {args.content}:", file=sys.stderr)
-        for problem in err.problems:
-            print(f"  {Path(args.content) / problem.file}:{problem.line}: {problem.field}: {problem.message}",
-                  file=sys.stderr)
-        print("Nothing was built; the previous build is unchanged.", file=sys.stderr)
-        return 2
-    except TrainingDiverged as err:
-        print(f"error: training stopped: {err}. Nothing was built; the previous build is unchanged.",
-              file=sys.stderr)
-        return 3
+        return _run(args)
     except KeyboardInterrupt:
         print("\ninterrupted: nothing was built; the previous build is unchanged.", file=sys.stderr)
         return 130
+    except Exception as err:
+        if args.debug:
+            traceback.print_exc()
+        code, lines = explain(err, args.content)
+        print("\n".join(lines if args.command == "check" else [*lines, UNCHANGED]), file=sys.stderr)
+        return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    course = load_course(args.content)
+    for note in authoring_notes(course):
+        print(f"note: {os.path.join(args.content, note)}", file=sys.stderr)
+    if args.command == "check":
+        print(f"{args.content}: OK ({len(course.corpus)} corpus files, {len(course.sft_pairs)} SFT pairs, "
+              f"{len(course.preferences)} preference pairs)")
+        return 0
+    if args.seed is not None:
+        course = course.with_seed(args.seed)
+    if args.command == "train":
+        from .build import train
+        print(json.dumps(train(course, args.quick)["summary"], indent=2))
+        return 0
+    if args.command == "build":
+        from .build import build
+        build(course, Path(args.out), quick=args.quick, use_cache=not args.no_cache)
+        return 0
+    from .serve import serve
+    return serve(args)
+
 
 
 if __name__ == "__main__":

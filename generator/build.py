@@ -1,15 +1,15 @@
-"""The build: validate, train (or reuse the cached run), render, and swap build/ in atomically."""
+"""The build: check the output folder, train (or reuse the cached run), render, and swap build/ in atomically."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-from . import cache
+from . import cache, output
 from .content import Course
 from .pipeline import run_pipeline
 from .progress import Progress
-from .render import render_outputs, write_atomically
+from .render import render_outputs
 
 
 def train(course: Course, quick: bool, timings: dict | None = None) -> dict:
@@ -24,20 +24,25 @@ def train(course: Course, quick: bool, timings: dict | None = None) -> dict:
 
 def build(course: Course, out: Path, quick: bool = False, use_cache: bool = True,
           cache_dir: Path | None = None, timings: dict | None = None) -> dict:
-    """Write every output file for `course` into `out`; return the Run used."""
+    """Write every output file for `course` into `out`; return the Run used.
+
+    `out` must be new, empty or an earlier build; it is replaced only once everything is written.
+    """
+    output.refuse_unsafe(out, course.root)
     timings = {} if timings is None else timings
     cache_dir = cache_dir or out.parent / ".cache"
     key = cache.run_key(course, quick)
-    run = cache.load(cache_dir, key) if use_cache else None
-    if run is None:
-        run = train(course, quick, timings)
-        cache.save(cache_dir, key, run)
-    else:
-        print(f"training unchanged: reusing the cached run ({cache_dir / f'run-{key}.json'}); "
-              "use --no-cache to train again")
-    started = time.perf_counter()
-    files = render_outputs(course, run)
-    write_atomically(out, files)
+    with output.replacing(out) as folder:             # locked; the output is writable
+        run = cache.load(cache_dir, key) if use_cache else None
+        if run is None:
+            run = train(course, quick, timings)
+            cache.save(cache_dir, key, run)
+        else:
+            print(f"training unchanged: reusing the cached run ({cache_dir / f'run-{key}.json'}); "
+                  "use --no-cache to train again")
+        started = time.perf_counter()
+        files = render_outputs(course, run)
+        output.write_files(folder, files)
     timings["render"] = time.perf_counter() - started
     print(f"rendered and wrote {len(files)} files in {timings['render']:.2f} s:")
     for name in sorted(files):

@@ -1,12 +1,10 @@
-"""Run + Course -> the files in build/: Jinja environments, the shared view, an atomic writer."""
+"""Run + Course -> the files of build/: Jinja environments and the shared view (output.py writes them)."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import markdown as markdown_lib
@@ -173,26 +171,3 @@ def render_outputs(course: Course, run: dict) -> dict[str, str]:
         files[PAGE] = env.get_template("page/index.html.j2").render(**view, **page_view(view, env))
     files.update(render_docs(course, view))
     return files
-
-
-def write_atomically(out_dir: Path, files: dict[str, str]) -> None:
-    """Write every file into a fresh folder, then swap it in for out_dir in one rename.
-
-    If anything fails before the swap, the previous out_dir is left exactly as it was.
-    """
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-    try:
-        for name, text in files.items():
-            (staging / name).write_text(text, encoding="utf-8")
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{staging.name.rsplit('-', 1)[-1]}"
-            out_dir.rename(old)
-        staging.rename(out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise

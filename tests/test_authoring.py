@@ -198,7 +198,7 @@ def test_ctrl_c_leaves_the_previous_build_intact(tmp_path, previous_build):
     assert process.returncode == 130
     assert "interrupted" in err and "Traceback" not in err
     assert folder_digest(previous_build) == before
-    assert not list(previous_build.parent.glob(".build.*")), "staging folders were left behind"
+    assert not list(previous_build.parent.glob(".build.*-*")), "staging folders were left behind"
 
 
 # ---------------------------------------------------------------- reproducible, cached
