@@ -8,6 +8,7 @@ command line's main() on `check`-sized work: no case here trains a model.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import threading
 from pathlib import Path
@@ -16,10 +17,13 @@ import pytest
 
 from generator import output
 from generator.__main__ import main
+from generator.content import load_course
+from generator.pipeline import split_corpus
 from generator.render import METRICS, PAGE
 
 from .conftest import PROJECT, tiny_course_dir
 from .test_authoring import folder_digest
+from .test_content import edit, line_of, set_setting
 
 
 @pytest.fixture
@@ -51,6 +55,199 @@ def no_training(monkeypatch) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError("training started")
     monkeypatch.setattr("generator.build.run_pipeline", refuse)
+
+
+def problem_lines(said: str) -> list[str]:
+    return [line.strip() for line in said.splitlines() if line.startswith("  ")]
+
+
+def fails_cleanly(capsys, course: Path, previous: Path) -> str:
+    """`check` and `build` both refuse the course with one problem line (returned) and exit 2;
+    the previous build is untouched."""
+    before = folder_digest(previous)
+    code, said = cli(capsys, "check", "--content", str(course))
+    assert code == 2 and "Traceback" not in said, said
+    found = problem_lines(said)
+    assert len(found) == 1, said
+    code, said = cli(capsys, "build", "--quick", "--content", str(course), "--out", str(previous))
+    assert code == 2 and "the previous build is unchanged" in said and "Traceback" not in said
+    assert folder_digest(previous) == before
+    return found[0]
+
+
+# ---------------------------------------------------------------- input that check used to pass
+
+
+def test_a_corpus_of_ten_words(capsys, course, previous):
+    for path in (course / "corpus").glob("*.txt"):
+        path.unlink()
+    (course / "corpus" / "notes.txt").write_text("one two three four five six seven eight nine ten\n")
+    found = fails_cleanly(capsys, course, previous)
+    toml = course / "course.toml"
+    assert found.startswith(f"{course}/course.toml:{line_of(toml, 'vocab_size')}: training.vocab_size: 100 leaves ")
+    smallest = int(re.search(r"set it to at most (\d+), or add text", found).group(1))
+    set_setting(toml, "vocab_size", str(smallest))          # the advice taken: the text is still too short
+    found = fails_cleanly(capsys, course, previous)
+    assert found.startswith(f"{course}/corpus:1: corpus: its validation part is ")
+    assert "fewer than one pretraining window of 33 tokens (pretrain.seq_len + 1), and no val_fraction below 0.5 " \
+           "holds out enough; add text" in found
+
+
+@pytest.mark.parametrize("name", ["course.toml", "sft.toml", "case.toml", "preferences.toml", "teaching.toml"])
+def test_a_file_of_comments_only(capsys, course, previous, name):
+    (course / name).write_text("# nothing here yet\n")
+    assert fails_cleanly(capsys, course, previous) == \
+        f"{course}/{name}:1: file: holds nothing but comments; fill it in (content/{name} is an example)"
+
+
+def test_seq_len_longer_than_the_context(capsys, course, previous):
+    set_setting(course / "course.toml", "seq_len", "300")
+    assert fails_cleanly(capsys, course, previous) == (
+        f"{course}/course.toml:{line_of(course / 'course.toml', 'seq_len')}: pretrain.seq_len: 300 is more than "
+        "model.block_size (256), the longest context the model has; lower it to at most 256")
+
+
+def test_more_folds_than_preference_pairs(capsys, course, previous):
+    toml = course / "course.toml"
+    edit(toml, "folds = 5", "folds = 25")
+    assert fails_cleanly(capsys, course, previous) == (
+        f"{course}/course.toml:{line_of(toml, 'folds = 25')}: reward.folds: 25 folds need at least 25 preference "
+        "pairs (each fold holds some out), and preferences.toml has 20; lower it to at most 20")
+
+
+def test_too_small_a_validation_share(capsys, course, previous):
+    toml = course / "course.toml"
+    set_setting(toml, "val_fraction", "0.0001")
+    found = fails_cleanly(capsys, course, previous)
+    assert found.startswith(f"{course}/course.toml:{line_of(toml, 'val_fraction')}: training.val_fraction: 0.0001 "
+                            "holds out ")
+    enough = float(re.search(r"raise it to ([\d.]+)$", found).group(1))
+    set_setting(toml, "val_fraction", str(enough))           # the advice taken: it checks
+    assert cli(capsys, "check", "--content", str(course))[0] == 0
+
+
+def test_a_vocabulary_the_corpus_cannot_teach_is_refused_at_once(capsys, course, previous):
+    toml = course / "course.toml"
+    set_setting(toml, "vocab_size", "5000")
+    found = fails_cleanly(capsys, course, previous)
+    assert found.startswith(f"{course}/course.toml:{line_of(toml, 'vocab_size')}: training.vocab_size: 5000 leaves ")
+    assert "a merged token needs about 100 characters of text" in found
+
+
+def test_vocab_size_under_model(capsys, course, previous):
+    toml = course / "course.toml"
+    edit(toml, "block_size = 256", "block_size = 256\nvocab_size = 100")
+    assert fails_cleanly(capsys, course, previous) == (
+        f"{course}/course.toml:{line_of(toml, 'vocab_size', 2)}: model.vocab_size: belongs under [training], "
+        "not [model]; move it there")
+
+
+def test_the_token_counts_check_judges_are_the_ones_training_reads():
+    loaded = load_course(PROJECT / "content")
+    s = loaded.settings
+    train, val = split_corpus(loaded.tokenizer(s.vocab_size), loaded, s.val_fraction)
+    assert loaded.sizes(s.vocab_size).split(s.val_fraction) == (len(train), len(val))
+
+
+# ---------------------------------------------------------------- clearer messages
+
+
+def test_a_byte_order_mark_is_named(capsys, course, previous):
+    toml = course / "sft.toml"
+    toml.write_bytes(b"\xef\xbb\xbf" + toml.read_bytes())
+    assert fails_cleanly(capsys, course, previous) == (
+        f"{course}/sft.toml:1: encoding: starts with a byte-order mark (BOM); remove it: "
+        "save the file as UTF-8 without BOM")
+
+
+def test_a_missing_teaching_file_is_reported_once(capsys, course, previous):
+    (course / "teaching.toml").unlink()
+    assert fails_cleanly(capsys, course, previous).startswith(f"{course}/teaching.toml:1: file: missing")
+
+
+@pytest.mark.parametrize("typed, advice", [
+    ("{nonexistent}", "{nonexistent} names no figure: a placeholder names a stage and a figure, "
+                      "e.g. {pretrain.final_val_loss}"),
+    ("{final_val_loss}", "did you mean 'pretrain.final_val_loss'?"),
+    ("{pretrain.final_val_loss:.2f}", "{pretrain.final_val_loss:.2f}: placeholders take no format (each figure "
+                                      "is always formatted the same way); write {pretrain.final_val_loss}"),
+])
+def test_a_malformed_placeholder_says_what_to_write(capsys, course, previous, typed, advice):
+    teaching = course / "teaching.toml"
+    edit(teaching, "loss of {pretrain.final_val_loss}", f"loss of {typed}")
+    found = fails_cleanly(capsys, course, previous)
+    assert found.startswith(f"{course}/teaching.toml:{line_of(teaching, typed)}: ") and advice in found
+
+
+@pytest.mark.parametrize("typed, suggestion", [("batch_sise", "batch_size"), ("learing_rate", "lr")])
+def test_an_unknown_key_suggests_the_nearest(capsys, course, previous, typed, suggestion):
+    toml = course / "course.toml"
+    edit(toml, "batch_size = 16", f"batch_size = 16\n{typed} = 1")
+    assert fails_cleanly(capsys, course, previous) == (
+        f"{course}/course.toml:{line_of(toml, typed)}: pretrain.{typed}: unknown key; did you mean {suggestion!r}?")
+
+
+def test_a_reserved_token_is_found_where_it_is(capsys, course, previous):
+    sft = course / "sft.toml"
+    answer = line_of(sft, "answer = ", 3)
+    lines = sft.read_text().splitlines()
+    lines[answer - 1] = lines[answer - 1].replace('answer = "', 'answer = "Done<|end|> ', 1)
+    sft.write_text("\n".join(lines) + "\n")
+    assert fails_cleanly(capsys, course, previous) == (
+        f"{course}/sft.toml:{answer}: pair[2].answer: contains <|end|>, a token the chat template reserves; "
+        "remove it or write it differently")
+
+
+def test_paths_are_not_doubled(capsys, tmp_path):
+    code, said = cli(capsys, "check", "--content", str(tmp_path / "nowhere"))
+    assert code == 2 and problem_lines(said) == [f"{tmp_path}/nowhere:1: folder: no such folder; pass the course "
+                                                 "folder (e.g. --content content)"]
+    code, said = cli(capsys, "check", "--content", str(tmp_path))
+    assert code == 2 and problem_lines(said)[0].startswith(f"{tmp_path}/course.toml:1: file: missing")
+
+
+def test_seed_zero_is_a_seed(capsys, course):
+    set_setting(course / "course.toml", "seed", "0")
+    assert cli(capsys, "check", "--content", str(course))[0] == 0
+
+
+def test_a_small_vocabulary_names_the_special_characters(capsys, course, previous):
+    corpus = sorted((course / "corpus").glob("*.txt"))[0]
+    corpus.write_text(corpus.read_text() + "Store below 25 °C; 500 µg.\n")
+    toml = course / "course.toml"
+    set_setting(toml, "vocab_size", "40")
+    found = fails_cleanly(capsys, course, previous)
+    assert found.startswith(f"{course}/course.toml:{line_of(toml, 'vocab_size')}: training.vocab_size: 40 is too small")
+    assert f"(2 beyond plain ASCII: ° in corpus/{corpus.name}; µ in corpus/{corpus.name})" in found
+
+
+def test_special_characters_are_a_note_with_their_cost(capsys, course):
+    edit(course / "sft.toml", 'answer = "', 'answer = "It\u2019s 10\u201320 mg. ')
+    code, said = cli(capsys, "check", "--content", str(course))
+    assert code == 0
+    note = next(line for line in said.splitlines() if "beyond plain ASCII" in line)
+    alphabet = len(load_course(course).alphabet())
+    merges = 100 - alphabet - 4
+    assert note.startswith(f"note: {course}/course.toml: training.vocab_size: 2 characters beyond plain ASCII take "
+                           f"2 of the 100 vocabulary slots, leaving {merges} for merges instead of {merges + 2}: "
+                           "\u2013 in sft.toml; \u2019 in sft.toml")
+    assert "[text] plain_punctuation = true" in note
+
+    toml = course / "course.toml"
+    toml.write_text(toml.read_text() + "\n[text]\nplain_punctuation = true\n")
+    code, said = cli(capsys, "check", "--content", str(course))
+    assert code == 0 and "beyond plain ASCII" not in said
+    assert load_course(course).sft_pairs[0].answer.startswith("It's 10-20 mg. ")
+
+
+def test_a_markdown_image_in_content_is_a_note(capsys, course):
+    teaching = course / "teaching.toml"
+    edit(teaching, 'analogy = "', 'analogy = "![diagram](https://example.com/p.png) ')
+    code, said = cli(capsys, "check", "--content", str(course))
+    line = line_of(teaching, "![diagram]")
+    assert code == 0
+    assert f"note: {course}/teaching.toml:{line}: stages.pretrain.analogy: ![diagram](https://example.com/p.png) " \
+           "is a markdown image; images from content are never shown" in said
 
 
 # ---------------------------------------------------------------- an unexpected error
