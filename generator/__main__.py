@@ -9,7 +9,8 @@ import sys
 import traceback
 from pathlib import Path
 
-from .content import authoring_notes, load_course
+from . import estimate
+from .content import Course, authoring_notes, load_course
 from .errors import explain
 
 UNCHANGED = "Nothing was built; the previous build is unchanged."
@@ -33,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
             continue
         p.add_argument("--quick", action="store_true", help="a much shorter run, for tests and rehearsals")
         p.add_argument("--seed", type=int, help="override the seed in course.toml")
+        p.add_argument("--allow-long", action="store_true",
+                       help=f"train even if it would take more than {estimate.duration(estimate.LIMIT_SECONDS)}")
         if name in ("build", "serve"):
             p.add_argument("--out", default="build", help="output folder (default: build)")
             p.add_argument("--no-cache", action="store_true", help="train again even if a cached run matches")
@@ -61,22 +64,30 @@ def _run(args: argparse.Namespace) -> int:
     for note in authoring_notes(course):
         print(f"note: {os.path.join(args.content, note)}", file=sys.stderr)
     if args.command == "check":
-        print(f"{args.content}: OK ({len(course.corpus)} corpus files, {len(course.sft_pairs)} SFT pairs, "
-              f"{len(course.preferences)} preference pairs)")
+        print(_summary(args.content, course))
         return 0
     if args.seed is not None:
         course = course.with_seed(args.seed)
     if args.command == "train":
         from .build import train
-        print(json.dumps(train(course, args.quick)["summary"], indent=2))
+        print(json.dumps(train(course, args.quick, allow_long=args.allow_long)["summary"], indent=2))
         return 0
     if args.command == "build":
         from .build import build
-        build(course, Path(args.out), quick=args.quick, use_cache=not args.no_cache)
+        build(course, Path(args.out), quick=args.quick, use_cache=not args.no_cache, allow_long=args.allow_long)
         return 0
     from .serve import serve
     return serve(args)
 
+
+def _summary(content: str, course: Course) -> str:
+    """check's verdict: what the course holds and how long it trains."""
+    full, quick = (estimate.total_seconds(course, s) for s in (course.settings, course.quick_settings))
+    over = (f"; that is more than {estimate.duration(estimate.LIMIT_SECONDS)}, so build and train need "
+            "--allow-long") if full > estimate.LIMIT_SECONDS else ""
+    return (f"{content}: OK ({len(course.corpus)} corpus files, {len(course.sft_pairs)} SFT pairs, "
+            f"{len(course.preferences)} preference pairs); training takes {estimate.describe(course, course.settings)}"
+            f"{over}; with --quick about {estimate.duration(quick)}")
 
 
 if __name__ == "__main__":

@@ -5,16 +5,21 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from . import cache, output
+from . import cache, estimate, output
 from .content import Course
 from .pipeline import run_pipeline
 from .progress import Progress
 from .render import render_outputs
 
 
-def train(course: Course, quick: bool, timings: dict | None = None) -> dict:
-    """Run the three stages with a progress display; return the Run."""
+def train(course: Course, quick: bool, timings: dict | None = None, allow_long: bool = False) -> dict:
+    """Run the three stages with a progress display; return the Run.
+
+    Stops before training if the settings would take longer than estimate.LIMIT_SECONDS,
+    unless `allow_long`.
+    """
     s = course.quick_settings if quick else course.settings
+    print(estimate.announce(course, s, quick, allow_long), flush=True)
     progress = Progress({"Stage 1": s.pretrain.steps, "Stage 2": s.sft.steps, "Stage 3": s.reward.steps})
     try:
         return run_pipeline(course, quick=quick, log=progress, timings=timings)
@@ -23,7 +28,7 @@ def train(course: Course, quick: bool, timings: dict | None = None) -> dict:
 
 
 def build(course: Course, out: Path, quick: bool = False, use_cache: bool = True,
-          cache_dir: Path | None = None, timings: dict | None = None) -> dict:
+          cache_dir: Path | None = None, timings: dict | None = None, allow_long: bool = False) -> dict:
     """Write every output file for `course` into `out`; return the Run used.
 
     `out` must be new, empty or an earlier build; it is replaced only once everything is written.
@@ -35,7 +40,7 @@ def build(course: Course, out: Path, quick: bool = False, use_cache: bool = True
     with output.replacing(out) as folder:             # locked; the output is writable
         run = cache.load(cache_dir, key) if use_cache else None
         if run is None:
-            run = train(course, quick, timings)
+            run = train(course, quick, timings, allow_long)
             cache.save(cache_dir, key, run)
         else:
             print(f"training unchanged: reusing the cached run ({cache_dir / f'run-{key}.json'}); "

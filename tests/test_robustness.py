@@ -7,6 +7,7 @@ command line's main() on `check`-sized work: no case here trains a model.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import stat
@@ -15,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import output
+from generator import estimate, output
 from generator.__main__ import main
 from generator.content import load_course
+from generator.errors import UserError
 from generator.pipeline import split_corpus
 from generator.render import METRICS, PAGE
 
@@ -248,6 +250,36 @@ def test_a_markdown_image_in_content_is_a_note(capsys, course):
     assert code == 0
     assert f"note: {course}/teaching.toml:{line}: stages.pretrain.analogy: ![diagram](https://example.com/p.png) " \
            "is a markdown image; images from content are never shown" in said
+
+
+# ---------------------------------------------------------------- training time
+
+
+def test_a_run_of_months_stops_before_training_and_says_how_to_go_ahead(capsys, monkeypatch, course, previous):
+    no_training(monkeypatch)
+    set_setting(course / "course.toml", "steps", "1000000000")
+    code, said = cli(capsys, "check", "--content", str(course))
+    assert code == 0 and "days" in said and "so build and train need --allow-long" in said
+    before = folder_digest(previous)
+    code, said = cli(capsys, "build", "--content", str(course), "--out", str(previous))
+    assert code == 2 and "Traceback" not in said
+    assert re.search(r"error: training would take about [\d,]+ days \(pretraining [\d,]+ days, ", said)
+    assert "pass --allow-long to train anyway" in said
+    assert folder_digest(previous) == before
+
+
+def test_the_estimate_is_a_sum_of_stages_that_grows_with_the_steps(course):
+    loaded = load_course(course)
+    s = loaded.settings
+    stages = estimate.stage_seconds(loaded, s)
+    assert list(stages) == ["pretraining", "SFT", "reward model"]
+    assert 2 < sum(stages.values()) < estimate.LIMIT_SECONDS
+    longer = dataclasses.replace(s, pretrain=dataclasses.replace(s.pretrain, steps=10 * s.pretrain.steps))
+    assert estimate.stage_seconds(loaded, longer)["pretraining"] > 5 * stages["pretraining"]
+    months = dataclasses.replace(s, pretrain=dataclasses.replace(s.pretrain, steps=10 ** 9))
+    with pytest.raises(UserError):
+        estimate.announce(loaded, months, quick=False, allow_long=False)
+    assert estimate.announce(loaded, months, quick=False, allow_long=True).startswith("training: about ")
 
 
 # ---------------------------------------------------------------- an unexpected error
