@@ -10,14 +10,16 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import socket
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from generator import estimate, output
-from generator.__main__ import main
+from generator import estimate, output, serve
+from generator.__main__ import _parser, main
 from generator.content import load_course
 from generator.errors import UserError
 from generator.pipeline import split_corpus
@@ -26,6 +28,7 @@ from generator.render import METRICS, PAGE
 from .conftest import PROJECT, tiny_course_dir
 from .test_authoring import folder_digest
 from .test_content import edit, line_of, set_setting
+from .test_serve import wait_for
 
 
 @pytest.fixture
@@ -455,3 +458,54 @@ def test_a_second_build_waits_for_the_first(capsys, tmp_path, previous):
     two.join(10)
     assert (previous / PAGE).read_text() == "<p>second</p>\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".build.lock", "build"]
+
+
+# ---------------------------------------------------------------- make serve
+
+
+def test_serve_checks_the_port_before_building(capsys, monkeypatch, course, tmp_path):
+    no_training(monkeypatch)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, said = cli(capsys, "serve", "--quick", "--content", str(course), "--out", str(tmp_path / "build"),
+                         "--port", str(port))
+    assert code == 2 and "Traceback" not in said
+    assert f"error: port {port} on 127.0.0.1 is already in use (another preview?); stop it, or choose another " \
+           f'port: make serve ARGS="--port {port + 1}"' in said
+    assert not (tmp_path / "build").exists()
+
+
+def test_the_preview_outlives_every_failed_build(capsys, monkeypatch, course, tmp_path):
+    """One failure of each kind, an edit each; the next edit builds, and the browser is told."""
+    failures = iter([PermissionError(13, "Permission denied"), ValueError("boom")])
+
+    def flaky_build(*args, **kwargs):
+        failure = next(failures, None)
+        if failure:
+            raise failure
+
+    monkeypatch.setattr(serve, "build", flaky_build)
+    monkeypatch.setattr(serve, "POLL_SECONDS", 0.02)
+    args = _parser().parse_args(["serve", "--content", str(course), "--out", str(tmp_path / "build")])
+    preview, stop = serve.Preview(args), threading.Event()
+    attempts, rebuild = [], preview.rebuild
+    preview.rebuild = lambda: attempts.append(rebuild())
+    watcher = threading.Thread(target=preview.watch, args=(stop,))
+    watcher.start()
+    sft = course / "sft.toml"
+    good = sft.read_text()
+    try:
+        time.sleep(0.2)                                  # the watcher has looked at the files as they are
+        for edit_number, text in enumerate([good + "# 1\n", good + "# 2\n", "[[pair]\n", good], start=1):
+            sft.write_text(text)
+            wait_for(lambda n=edit_number: len(attempts) == n, 10)
+    finally:
+        stop.set()
+        watcher.join(5)
+    said = capsys.readouterr().out
+    assert attempts == [1, 1, 2, 0] and preview.version == 1
+    assert "error: unexpected PermissionError: [Errno 13] Permission denied; run again with --debug" in said
+    assert "error: unexpected ValueError: boom; run again with --debug" in said
+    assert f"{course}/sft.toml:1: syntax: invalid TOML" in said and "Traceback" not in said
