@@ -53,9 +53,18 @@ SECTIONS: list[tuple[str, str]] = [
 _SAFE_HREF = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 
 
+class NoImages(markdown_lib.Extension):
+    """Content never shows an image, which would load from elsewhere: ![alt](url) stays text as typed."""
+
+    def extendMarkdown(self, md: markdown_lib.Markdown) -> None:
+        for pattern in ("image_link", "image_reference", "short_image_ref"):
+            md.inlinePatterns.deregister(pattern)
+
+
 def markdown_html(text: str) -> Markup:
-    """Content markdown -> HTML that cannot inject: raw HTML is escaped, unsafe links dropped."""
-    rendered = markdown_lib.markdown(html.escape(text, quote=False), extensions=["tables", "sane_lists"])
+    """Content markdown -> HTML that cannot inject or load: raw HTML is escaped, images stay text,
+    unsafe links dropped."""
+    rendered = markdown_lib.markdown(html.escape(text, quote=False), extensions=["tables", "sane_lists", NoImages()])
     rendered = re.sub(r'href="([^"]*)"',
                       lambda m: m.group(0) if _SAFE_HREF.match(html.unescape(m.group(1))) else 'href="#"',
                       rendered)
@@ -63,8 +72,9 @@ def markdown_html(text: str) -> Markup:
 
 
 def markdown_text(text: str) -> str:
-    """Content text for the markdown docs: HTML-escaped, script links neutralised, one line in tables."""
-    escaped = html.escape(str(text), quote=False)
+    """Content text for the markdown docs: HTML-escaped, script links neutralised, images left as typed
+    (`!\\[` is a literal `![`, so no viewer fetches them)."""
+    escaped = html.escape(str(text), quote=False).replace("![", "!\\[")
     return re.sub(r"\]\(\s*(javascript|data|vbscript):", r"](#blocked-\1-", escaped, flags=re.IGNORECASE)
 
 

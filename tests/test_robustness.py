@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import markdown as markdown_lib
 import pytest
 
 from generator import estimate, output, serve
@@ -23,7 +24,7 @@ from generator.__main__ import _parser, main
 from generator.content import load_course
 from generator.errors import UserError
 from generator.pipeline import split_corpus
-from generator.render import METRICS, PAGE
+from generator.render import METRICS, PAGE, markdown_html, markdown_text, table_cell
 
 from .conftest import PROJECT, tiny_course_dir
 from .test_authoring import folder_digest
@@ -509,3 +510,21 @@ def test_the_preview_outlives_every_failed_build(capsys, monkeypatch, course, tm
     assert "error: unexpected PermissionError: [Errno 13] Permission denied; run again with --debug" in said
     assert "error: unexpected ValueError: boom; run again with --debug" in said
     assert f"{course}/sft.toml:1: syntax: invalid TOML" in said and "Traceback" not in said
+
+
+# ---------------------------------------------------------------- content never loads anything
+
+
+IMAGES = "See ![a chart](https://example.com/p.png), ![ref image][r] and ![short].\n\n[r]: https://example.com/q.png\n"
+
+
+def test_a_markdown_image_is_never_an_image_on_the_page():
+    page = markdown_html(IMAGES)
+    assert "<img" not in page and "![a chart](https://example.com/p.png)" in page
+
+
+def test_a_markdown_image_is_never_an_image_in_the_documents():
+    doc = markdown_text(IMAGES)
+    viewed = markdown_lib.markdown(doc)                      # as a markdown viewer shows the document
+    assert "<img" not in viewed and "![a chart](https://example.com/p.png)" in viewed
+    assert "<img" not in markdown_lib.markdown(table_cell(IMAGES))
