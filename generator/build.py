@@ -10,17 +10,18 @@ from .content import Course
 from .pipeline import run_pipeline
 from .progress import Progress
 from .render import render_outputs
+from .stages import STAGES
 
 
 def train(course: Course, quick: bool, timings: dict | None = None, allow_long: bool = False) -> dict:
-    """Run the three stages with a progress display; return the Run.
+    """Run every stage with a progress display; return the Run.
 
     Stops before training if the settings would take longer than estimate.LIMIT_SECONDS,
     unless `allow_long`.
     """
     s = course.quick_settings if quick else course.settings
     print(estimate.announce(course, s, quick, allow_long), flush=True)
-    progress = Progress({"Stage 1": s.pretrain.steps, "Stage 2": s.sft.steps, "Stage 3": s.reward.steps})
+    progress = Progress({f"Stage {number}": getattr(s, name).steps for number, name in enumerate(STAGES, start=1)})
     try:
         return run_pipeline(course, quick=quick, log=progress, timings=timings)
     finally:

@@ -12,16 +12,15 @@ import hashlib
 import json
 from pathlib import Path
 
-from . import pipeline
 from .content import Course
-from .pipeline import code_version
+from .pipeline import code_version, recorder_version
 
 
 def run_key(course: Course, quick: bool) -> str:
     settings = course.quick_settings if quick else course.settings
     material = {
         "code": code_version(),
-        "pipeline": hashlib.sha256(Path(pipeline.__file__).read_bytes()).hexdigest(),  # what a Run records
+        "recorder": recorder_version(),                    # what a Run records
         "quick": quick,
         "settings": dataclasses.asdict(settings),
         "corpus": [dataclasses.asdict(d) for d in course.corpus],

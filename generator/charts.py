@@ -171,11 +171,12 @@ def sft_loss(run: dict) -> dict:
     traces = [_line(steps, sft["loss"], "Training questions", colour,
                     [f"Step {fmt.integer(s)}: loss on answer tokens {fmt.loss(v)}"
                      for s, v in zip(steps, sft["loss"])], width=2.6)]
-    if sft["heldout_loss"] is not None:
-        traces.append(_line([steps[-1]], [sft["heldout_loss"]], "Held-out questions (after training)", tint,
-                            [f"After training, held-out questions: loss {fmt.loss(sft['heldout_loss'])}"],
-                            mode="markers", marker_size=11))
-    top = max(sft["loss"] + [sft["heldout_loss"] or 0]) * 1.08
+    held = sft["heldout_loss_curve"]
+    if held:
+        traces.append(_line(steps, held, "Held-out questions (never trained on)", tint,
+                            [f"Step {fmt.integer(s)}: held-out loss {fmt.loss(v)}" for s, v in zip(steps, held)],
+                            width=2.2, dash="dash"))
+    top = max(sft["loss"] + held) * 1.08
     return {"data": traces, "layout": _layout("fine-tuning step", "loss on answer tokens (nats)",
                                                yaxis={"range": [0, top]})}
 
@@ -187,10 +188,11 @@ def sft_accuracy(run: dict) -> dict:
     traces = [_line(steps, sft["token_accuracy"], "Training questions", colour,
                     [f"Step {fmt.integer(s)}: {fmt.pct(v)} of answer tokens right"
                      for s, v in zip(steps, sft["token_accuracy"])], width=2.6)]
-    if sft["heldout_token_accuracy"] is not None:
-        traces.append(_line([steps[-1]], [sft["heldout_token_accuracy"]], "Held-out questions (after training)",
-                            tint, [f"After training, held-out questions: {fmt.pct(sft['heldout_token_accuracy'])}"
-                                   " of answer tokens right"], mode="markers", marker_size=11))
+    held = sft["heldout_token_accuracy_curve"]
+    if held:
+        traces.append(_line(steps, held, "Held-out questions (never trained on)", tint,
+                            [f"Step {fmt.integer(s)}: {fmt.pct(v)} of held-out answer tokens right"
+                             for s, v in zip(steps, held)], width=2.2, dash="dash"))
     return {"data": traces, "layout": _layout("fine-tuning step", "answer tokens predicted right",
                                                yaxis={"range": [0, 1.04], "tickformat": ".0%"})}
 

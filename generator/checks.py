@@ -7,27 +7,34 @@ words 'passed' or 'missed' always follow from the numbers.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from dataclasses import dataclass
 
-from .format import loss, pct, signed
+from .format import loss, p_value, pct, signed, signed_pct
+from .stats import ALPHA
+
+# the baselines' names as the checks say them
+BASELINES = {"length": "the longer answer wins", "one_word": "the one-word rule",
+             "bag_of_tokens": "a bag-of-tokens logistic regression"}
 
 
 @dataclass(frozen=True)
 class Check:
     id: str
-    stage: str          # pretrain | sft | reward
+    stage: str          # pretrain | sft | reward | rl
     label: str          # what is measured
     value: str          # this run's figure, formatted
     rule: str           # the rule, in words, with its threshold from this run
     passed: bool
 
 
+POSITION_SLACK = 0.05   # a bucket of later positions may sit at most 5% above positions 16-31
+
+
 def run_checks(summary: dict) -> list[Check]:
     p, s, r, t = summary["pretrain"], summary["sft"], summary["reward"], summary["theory"]
     ln_v = t["ln_vocab"]
-    return [
+    checks = [
         Check("untrained_near_ln_v", "pretrain", "Loss before training", loss(p["initial_loss"]),
               f"within 5% of ln V = {loss(ln_v)} (an untrained model guesses uniformly)",
               abs(p["initial_loss"] - ln_v) <= 0.05 * ln_v),
@@ -37,11 +44,22 @@ def run_checks(summary: dict) -> list[Check]:
         Check("val_below_bigram", "pretrain", "Final validation loss vs bigram", loss(p["final_val_loss"]),
               f"below the bigram baseline's {loss(p['bigram_val_loss'])}",
               p["final_val_loss"] < p["bigram_val_loss"]),
+        Check("context_helps", "pretrain", "Later positions vs positions 16-31", signed_pct(p["position_excess"]),
+              f"no later stretch of the window predicted more than {pct(POSITION_SLACK)} worse than positions 16-31 "
+              f"({loss(p['position_val_loss'][1]['loss']) if len(p['position_val_loss']) > 1 else 'n/a'})",
+              p["position_excess"] <= POSITION_SLACK),
         Check("sft_loss_drop", "sft", "Final SFT loss", loss(s["final_loss"]),
               f"at most 25% of the first step's {loss(s['first_loss'])}, i.e. {loss(0.25 * s['first_loss'])}",
               s["final_loss"] <= 0.25 * s["first_loss"]),
         Check("sft_token_accuracy", "sft", "Answer-token accuracy", pct(s["final_token_accuracy"]),
               "at least 90% of the expert's answer tokens predicted", s["final_token_accuracy"] >= 0.9),
+    ]
+    if s["heldout_loss"] is not None:
+        checks.append(Check("sft_generalises", "sft", "Held-out answer loss", loss(s["heldout_loss"]),
+                            f"below its value before fine-tuning, {loss(s['heldout_first_loss'])}",
+                            s["heldout_loss"] < s["heldout_first_loss"]))
+    strongest = r["strongest_baseline"]
+    checks += [
         Check("rm_starts_at_ln2", "reward", "First reward-model loss", loss(r["first_loss"]),
               f"close to ln 2 = {loss(t['ln_2'])}, since a fresh head gives margins near 0",
               abs(r["first_loss"] - t["ln_2"]) <= 0.1),
@@ -50,13 +68,18 @@ def run_checks(summary: dict) -> list[Check]:
         Check("rm_heldout_accuracy", "reward", "Held-out pairs ranked right", pct(r["heldout_accuracy"]),
               f"at least 75% with a positive mean held-out margin (here {signed(r['heldout_mean_margin'])})",
               r["heldout_accuracy"] >= 0.75 and r["heldout_mean_margin"] > 0),
-        Check("rm_beats_length", "reward", "Held-out accuracy vs length rule", pct(r["heldout_accuracy"]),
-              f"above the longer-answer-wins baseline's {pct(r['length_baseline_accuracy'])}",
-              r["heldout_accuracy"] > r["length_baseline_accuracy"]),
-        Check("rm_beats_word_rule", "reward", "Held-out accuracy vs one-word rule", pct(r["heldout_accuracy"]),
-              f"above the one-word rule's {pct(r['word_rule_accuracy'])} (one word alone judges each pair)",
-              r["heldout_accuracy"] > r["word_rule_accuracy"]),
+        Check("rm_beats_baselines", "reward", "Held-out accuracy vs the strongest baseline",
+              f"{pct(r['heldout_accuracy'])} vs {pct(r['strongest_baseline_accuracy'])}",
+              f"above the strongest baseline ({BASELINES[strongest]}), by a paired sign test on the same pairs "
+              f"at p < {ALPHA} (here p = {p_value(r['vs_strongest_baseline_p'])})",
+              beats(r["heldout_accuracy"], r["strongest_baseline_accuracy"], r["vs_strongest_baseline_p"])),
     ]
+    return checks
+
+
+def beats(accuracy: float, baseline: float, p: float) -> bool:
+    """A scorer beats a baseline only when it ranks more pairs right and a paired test says that is unlikely luck."""
+    return accuracy > baseline and p < ALPHA
 
 
 WORD_SHORTCUT = 0.65    # a one-word rule this good on held-out pairs is a shortcut a model could take
@@ -74,14 +97,6 @@ def word_reliance(summary: dict) -> str | None:
     if without >= r["heldout_accuracy"] - 0.05:
         return "little"
     return "partly" if without > 0.6 else "mostly"
-
-
-def accuracy_interval(accuracy: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """The 95% Wilson interval around an accuracy measured on n pairs: how far the figure could
-    move on another draw of pairs of the same kind."""
-    centre = (accuracy + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(accuracy * (1 - accuracy) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 READABLE = 0.8     # an answer with fewer of its words in the course's own texts reads as garbled

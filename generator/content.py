@@ -16,11 +16,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import figures, source
+from . import deck, figures, source
 from .format import METRICS
 from .training.model import GPTConfig
 from .training.pretrain import PretrainConfig
-from .training.reward import RewardConfig, giveaway_word, words
+from .training.reward import RewardConfig
+from .training.reward_baselines import giveaway_word, words
 from .training.sft import SFTConfig
 from .training.tokenizer import END_OF_TEXT, SPECIAL_TOKENS, Tokenizer, chat_example, train_bpe
 
@@ -39,6 +40,7 @@ PLAIN_PUNCTUATION = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'",
                                    "\u00a0": " ", "\u202f": " "})
 COURSE_KEYS = ("title", "subtitle", "domain", "audience")
 STAGE_KEYS = ("name", "tagline", "data", "problem_left", "without_it", "analogy_title", "analogy")
+NOTE_KEYS = ("say", "ask", "answer")   # a slide's speaker notes: what to say, the question to ask, the answer to expect
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class SFTPair:
     id: str
     question: str
     answer: str
+    must: tuple[str, ...] = ()          # held-out only: the rubric's facts a right answer states
+    must_not: tuple[str, ...] = ()      # ... and the errors it must not make (see generator/rubric.py)
 
 
 @dataclass(frozen=True)
@@ -345,7 +349,7 @@ class _Reader:
         return item if ok else None
 
     def entries(self, file: str, data: dict, table: str, keys: tuple[str, ...],
-                key: str | None = None, lists: tuple[str, ...] = ()) -> list[dict]:
+                key: str | None = None, lists: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> list[dict]:
         """Validate an array of tables ([[table]], stored under `key`): every entry's keys, unique ids."""
         items = data.get(key or table, [])
         if not isinstance(items, list):
@@ -355,7 +359,7 @@ class _Reader:
         for i, item in enumerate(items):
             item_id = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
             label = f"{table}[{i}]" + (f" ({item_id})" if item_id else "")
-            checked = self.strings(file, table, i, item, keys, label, lists=lists)
+            checked = self.strings(file, table, i, item, keys, label, lists=lists, optional=optional)
             if item_id is not None and item_id in seen:
                 self.problem(file, f"{label}.id", f"duplicate id (also {table}[{seen[item_id]}]); "
                              "give each entry its own id", self.line(file, table, i, "id"))
@@ -533,10 +537,33 @@ def _teaching(reader: _Reader, data: dict) -> dict:
         if sorted(i["stage"] for i in items) != sorted(STAGES):
             reader.problem(f, "handout.item", f"needs one [[handout.item]] per stage: {', '.join(STAGES)}",
                            reader.line(f, "handout"))
-    known = ("disclaimer", "stages", "question", "takeaway", "handout")
+    _notes(reader, data.get("notes", {}))
+    known = ("disclaimer", "stages", "question", "takeaway", "handout", "notes")
     for extra in sorted(set(data) - set(known)):
         reader.problem(f, extra, _unknown("key or table", extra, known), reader.line(f, extra) if extra else 1)
     return data
+
+
+def _notes(reader: _Reader, notes) -> None:
+    """[notes.<slide id>]: speaker notes for a slide of the deck (all optional; a course may have none)."""
+    f = "teaching.toml"
+    if not isinstance(notes, dict):
+        reader.problem(f, "notes", "must be tables like [notes.pretraining-loss]", reader.line(f, "notes"))
+        return
+    known = deck.slide_ids()
+    for slide, note in notes.items():
+        where = f"notes.{slide}"
+        if slide not in known:
+            close = difflib.get_close_matches(slide, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "the slide ids are listed in generator/deck.py"
+            reader.problem(f, where, f"no slide has this id; {hint}", reader.line(f, where))
+            continue
+        checked = reader.strings(f, where, None, note, NOTE_KEYS, where, optional=NOTE_KEYS)
+        if checked is not None and ("ask" in checked) != ("answer" in checked):
+            reader.problem(f, where, "give the question to ask and the answer to expect together (ask and answer)",
+                           reader.line(f, where))
+        elif checked is not None and not checked:
+            reader.problem(f, where, "empty; add say, or ask and answer", reader.line(f, where))
 
 
 def load_course(root: Path | str) -> Course:
@@ -569,7 +596,8 @@ def load_course(root: Path | str) -> Course:
 
     sft_data = reader.toml("sft.toml")
     sft_pairs = reader.entries("sft.toml", sft_data or {}, "pair", ("id", "question", "answer"))
-    heldout = reader.entries("sft.toml", sft_data or {}, "heldout", ("id", "question", "answer"))
+    heldout = reader.entries("sft.toml", sft_data or {}, "heldout", ("id", "question", "answer", "must", "must_not"),
+                             lists=("must", "must_not"), optional=("must", "must_not"))
     if sft_data is not None and not sft_data.get("pair"):
         reader.problem("sft.toml", "pair", "needs at least one [[pair]] with a question and an answer")
 
@@ -604,10 +632,21 @@ def load_course(root: Path | str) -> Course:
                     tuple(Concept(**c) for c in concepts))
     if plain:
         course = course.with_plain_punctuation()
-    _check_fit(reader, course, (course_toml or {}).get("quick", {}))
+    course = _check_fit(reader, course, (course_toml or {}).get("quick", {}))
     if reader.problems:
         raise ContentError(reader.problems)
     return course
+
+
+def _with_context(course: Course, longest: int) -> Course:
+    """Pretraining windows as long as the longest text a later stage reads, so every position the
+    later stages use is pretrained (unless course.toml sets [pretrain] seq_len)."""
+    def fit(s: Settings) -> Settings:
+        if s.pretrain.seq_len:
+            return s
+        return dataclasses.replace(s, pretrain=dataclasses.replace(s.pretrain,
+                                                                   seq_len=min(longest, s.model.block_size)))
+    return dataclasses.replace(course, settings=fit(course.settings), quick_settings=fit(course.quick_settings))
 
 
 def _course_meta(reader: _Reader, data: dict) -> dict | None:
@@ -662,10 +701,11 @@ def _check_concept(reader: _Reader, i: int, entry: dict) -> None:
                        reader.line(f, "concept", i, "metric"))
 
 
-def _check_fit(reader: _Reader, course: Course, quick_tables: dict) -> None:
+def _check_fit(reader: _Reader, course: Course, quick_tables: dict) -> Course:
     """Texts and settings that cannot work together: reserved tokens, the settings' fit, each example's length.
 
-    Runs on whatever loaded, so it is reported together with any other problems.
+    Runs on whatever loaded, so it is reported together with any other problems. Once every
+    example is measured, returns the course with its pretraining windows sized (_with_context).
     """
     for file, texts in course.model_texts().items():
         for special in SPECIAL_TOKENS:
@@ -675,8 +715,11 @@ def _check_fit(reader: _Reader, course: Course, quick_tables: dict) -> None:
                                "remove it or write it differently", line)
     if course.settings is not None and course.corpus:
         _check_settings_fit(reader, course, quick_tables)
-    if not reader.problems:
-        _check_lengths(reader, course)
+    if reader.problems:
+        return course
+    course = _with_context(course, _check_lengths(reader, course))
+    _check_settings_fit(reader, course, quick_tables)          # the windows, now that they are sized
+    return course
 
 
 def _check_settings_fit(reader: _Reader, course: Course, quick_tables: dict) -> None:
@@ -727,13 +770,13 @@ def settings_misfits(course: Course, s: Settings) -> list[tuple[str, str]]:
         found.append(("reward.folds", f"{s.reward.folds} folds need at least {s.reward.folds} preference pairs "
                       f"(each fold holds some out), and preferences.toml has {len(course.preferences)}; "
                       f"lower it to at most {len(course.preferences)}"))
-    if any(field == "training.vocab_size" for field, _ in found):
-        return found                        # the text's length in tokens needs a vocabulary that fits
+    if any(field == "training.vocab_size" for field, _ in found) or not s.pretrain.seq_len:
+        return found    # token counts need a vocabulary that fits; windows are judged once sized (_with_context)
     sizes = course.sizes(s.vocab_size)
     train, val = sizes.split(s.val_fraction)
     if train <= window:
         found.append(("corpus", f"its training part is {train} tokens, too few for pretraining windows of "
-                      f"{window} tokens (pretrain.seq_len + 1); add text, or lower pretrain.seq_len"))
+                      f"{window} tokens (pretrain.seq_len + 1); add text, or set a smaller pretrain.seq_len"))
     if val < window:
         enough = next((f / 100 for f in range(1, 50) if sizes.split(f / 100)[1] >= window), None)
         found.append(("training.val_fraction", f"{s.val_fraction} holds out {val} tokens for validation, fewer "
@@ -741,7 +784,7 @@ def settings_misfits(course: Course, s: Settings) -> list[tuple[str, str]]:
                      if enough else
                      ("corpus", f"its validation part is {val} tokens, fewer than one pretraining window of "
                       f"{window} tokens (pretrain.seq_len + 1), and no val_fraction below 0.5 holds out enough; "
-                      "add text, or lower pretrain.seq_len"))
+                      "add text, or set a smaller pretrain.seq_len"))
     return found
 
 
@@ -764,20 +807,27 @@ def _special_characters(course: Course) -> dict[str, list[str]]:
     return dict(sorted(where.items()))
 
 
-def _check_lengths(reader: _Reader, course: Course) -> None:
-    """Every chat example, tokenized as training will, must fit the model's context window."""
+def _check_lengths(reader: _Reader, course: Course) -> int:
+    """Every chat example, tokenized as training will, must fit the model's context window.
+    Returns the longest one's length in tokens."""
     tok = course.tokenizer(course.settings.vocab_size)
     block = min(course.settings.model.block_size, course.quick_settings.model.block_size)
     examples = [("sft.toml", "pair", i, "answer", p.question, p.answer) for i, p in enumerate(course.sft_pairs)]
     examples += [("sft.toml", "heldout", i, "answer", p.question, p.answer) for i, p in enumerate(course.heldout_pairs)]
     examples += [("preferences.toml", "pair", i, side, p.prompt, getattr(p, side))
                  for i, p in enumerate(course.preferences) for side in ("chosen", "rejected")]
+    examples += [("case.toml", "", None, side, course.case.question, getattr(course.case, side))
+                 for side in ("specific_answer", "vague_answer")]
+    longest = 0
     for file, table, i, key, question, answer in examples:
         tokens = len(tok.encode(chat_example(question, answer)))
+        longest = max(longest, tokens)
         if tokens > block:
-            reader.problem(file, f"{table}[{i}].{key}", f"with its question this is {tokens} tokens, more than "
+            where = f"{table}[{i}].{key}" if table else key
+            reader.problem(file, where, f"with its question this is {tokens} tokens, more than "
                            f"model.block_size ({block}) holds; shorten it or raise block_size",
                            reader.line(file, table, i, key))
+    return longest
 
 
 MARKDOWN_IMAGE = re.compile(r"!\[[^\]\n]*\](?:\([^)\n]*\)|\[[^\]\n]*\])?")   # ![alt](url), ![alt][ref], ![alt]

@@ -26,7 +26,6 @@ def _size(params) -> int:
 class ParameterCount:
     """The run's model, part by part, counted on a freshly built GPT of the run's size."""
     token_table: tuple[int, int]      # (V, C)
-    position_table: tuple[int, int]   # (block_size, C)
     attention: int                    # per block: query, key, value and output projections
     mlp: int                          # per block
     norms: int                        # per block: the two layer norms
@@ -38,7 +37,7 @@ class ParameterCount:
 
     @property
     def embeddings(self) -> int:
-        return math.prod(self.token_table) + math.prod(self.position_table)
+        return math.prod(self.token_table)     # positions need none: rotary embedding has no parameters
 
     @property
     def per_block(self) -> int:
@@ -52,7 +51,7 @@ def _count(cfg: GPTConfig, weight_decay: float) -> ParameterCount:
     block = model.blocks[0]
     decay = AdamW(model.parameters(), lr=0.0, weight_decay=weight_decay).decay
     return ParameterCount(
-        token_table=model.tok_emb.data.shape, position_table=model.pos_emb.data.shape,
+        token_table=model.tok_emb.data.shape,
         attention=_size(block.attn.parameters()), mlp=_size(block.mlp.parameters()),
         norms=_size(block.ln1.parameters() + block.ln2.parameters()), blocks=len(model.blocks),
         final_norm=_size(model.ln_f.parameters()), total=_size(model.parameters()),
@@ -111,7 +110,7 @@ def _adamw_text(run: dict) -> str:
 
 # key -> (short label, run -> formatted figure)
 FIGURES = {
-    "model.embedding_parameters": ("token and position embedding parameters",
+    "model.embedding_parameters": ("token embedding parameters (positions need none)",
                                    lambda run: fmt.integer(parameters(run).embeddings)),
     "model.block_parameters": ("parameters per transformer block",
                                lambda run: fmt.integer(parameters(run).per_block)),

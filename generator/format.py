@@ -26,6 +26,16 @@ def signed(x: float) -> str:
     return f"{x:+.3f}".replace("-", "\u2212")
 
 
+def signed_pct(x: float) -> str:
+    """A relative difference with its sign: +3.1%, -2.7%."""
+    return f"{100 * x:+.1f}%".replace("-", "\u2212")
+
+
+def p_value(x: float) -> str:
+    """A p-value: two significant digits, never 0: 0.041, 0.62, < 0.001."""
+    return "< 0.001" if x < 0.001 else f"{x:.2g}" if x < 0.1 else f"{x:.2f}"
+
+
 def score(x: float) -> str:
     """A reward score (sign only when negative)."""
     return f"{x:.3f}".replace("-", "\u2212")
@@ -84,7 +94,7 @@ def number(x: float) -> str:
 FILTERS = {
     "loss": loss, "pct": pct, "signed": signed, "score": score, "integer": integer,
     "ratio": ratio, "perplexity": perplexity, "seconds": seconds, "plain": plain, "pct_range": pct_range,
-    "number": number,
+    "number": number, "signed_pct": signed_pct, "p_value": p_value,
 }
 
 # summary key -> (formatter, short label). The keys content prose may quote as {key}.
@@ -98,6 +108,9 @@ METRICS: dict[str, tuple[str, str]] = {
     "pretrain.unigram_val_loss": ("loss", "unigram baseline"),
     "pretrain.bigram_val_loss": ("loss", "bigram baseline"),
     "pretrain.tokens_seen": ("integer", "training tokens seen"),
+    "pretrain.short_context_loss": ("loss", "validation loss at positions 0-15 of a window"),
+    "pretrain.long_context_loss": ("loss", "validation loss at the last positions of a window"),
+    "pretrain.position_excess": ("signed_pct", "worst later stretch of a window vs positions 16-31"),
     "sft.first_loss": ("loss", "first SFT loss"),
     "sft.final_loss": ("loss", "final SFT loss"),
     "sft.first_token_accuracy": ("pct", "answer-token accuracy before SFT"),
@@ -106,6 +119,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "sft.heldout_first_token_accuracy": ("pct", "held-out answer-token accuracy before SFT"),
     "sft.heldout_loss": ("loss", "loss on held-out questions"),
     "sft.heldout_token_accuracy": ("pct", "answer-token accuracy on held-out questions"),
+    "sft.heldout_lowest_loss": ("loss", "lowest loss on held-out questions during fine-tuning"),
     "reward.first_loss": ("loss", "first reward-model loss"),
     "reward.final_loss": ("loss", "final reward-model loss"),
     "reward.first_margin": ("signed", "first mean margin"),
@@ -115,7 +129,15 @@ METRICS: dict[str, tuple[str, str]] = {
     "reward.heldout_mean_margin": ("signed", "mean held-out margin"),
     "reward.length_baseline_accuracy": ("pct", "longer-answer-wins baseline"),
     "reward.word_rule_accuracy": ("pct", "one-word rule, held out"),
-    "reward.heldout_accuracy_without_word": ("pct", "held-out pairs ranked right, giveaway word deleted"),
+    "reward.heldout_accuracy_without_word": ("pct", "held-out pairs ranked right with the rule's word deleted"),
+    "reward.bag_of_tokens_accuracy": ("pct", "bag-of-tokens logistic regression, held out"),
+    "reward.strongest_baseline_accuracy": ("pct", "strongest baseline, held out"),
+    "reward.vs_strongest_baseline_p": ("p_value", "paired sign test, reward model vs strongest baseline (p)"),
+    "reward.vs_length_p": ("p_value", "paired sign test, reward model vs the length rule (p)"),
+    "reward.heldout_right": ("integer", "number of held-out pairs ranked right"),
+    "data.heldout_sft_overlap": ("pct", "largest share of a held-out answer's 8-grams found in training text"),
+    "data.preference_overlap": ("pct", "largest share of a preference answer's 8-grams found in training text"),
+    "data.case_overlap": ("pct", "largest share of a case answer's 8-grams found in training text"),
     "reward.pairs": ("integer", "preference pairs"),
     "config.seed": ("plain", "seed"),
     "config.vocab_size": ("integer", "vocabulary size"),

@@ -11,9 +11,9 @@ import markdown as markdown_lib
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from . import figures, mdtext, textcharts
+from . import deck, exercises, figures, mdtext, textcharts
 from . import format as fmt
-from .checks import CLOSE_CALL, READABLE, accuracy_interval, case_twin_gap, known_word_share, run_checks, word_reliance
+from .checks import BASELINES, CLOSE_CALL, READABLE, case_twin_gap, known_word_share, run_checks, word_reliance
 from .content import ContentError, Course, Problem
 from .source import highlight_css, locate
 
@@ -44,6 +44,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("pairs", "The preference pairs"),
     ("why-three", "Why all three stages"),
     ("case", "One case through every stage"),
+    ("exercises", "Exercises"),
     ("production", "This run vs production"),
     ("takeaways", "Key takeaways and next steps"),
     ("glossary", "Glossary"),
@@ -109,7 +110,8 @@ def build_view(course: Course, run: dict) -> dict:
         "checks": checks,
         "checks_by_id": {c.id: c for c in checks},
         "word_reliance": word_reliance(summary),
-        "heldout_interval": accuracy_interval(reward["heldout_accuracy"], reward["pairs"]),
+        "heldout_interval": reward["heldout_interval"],
+        "baseline_names": BASELINES,
         "case_twin": case_twin_gap(case),
         "case_spread": max(case_scores) - min(case_scores),   # how far apart the three case answers score
         "close_call": CLOSE_CALL,
@@ -119,6 +121,9 @@ def build_view(course: Course, run: dict) -> dict:
         "code": {stage: [locate(symbol) for symbol in symbols] for stage, symbols in STAGE_CODE.items()},
         "concepts": course.concepts,
         "preferences": [dict(vars(pair)) for pair in course.preferences],
+        "pair_prompts": {pair.id: pair.prompt for pair in course.preferences},
+        "exercise": exercises.numbers(run),
+        "lesson_plans": {minutes: deck.plan(minutes) for minutes in deck.PLANS},
         "sections": SECTIONS,
         "section_title": dict(SECTIONS),
     }

@@ -14,7 +14,7 @@ from pathlib import Path
 import markdown
 import pytest
 
-from generator import figures, mdtext, render, textcharts
+from generator import deck, figures, mdtext, render, textcharts
 from generator import format as fmt
 from generator.content import ContentError, load_course
 from generator.render import ALIGNMENT, GUIDE, SECTIONS, STAGE_CODE, TEMPLATES, build_view, environment
@@ -79,12 +79,12 @@ def github_anchors(markdown_text: str) -> dict[str, str]:
 def expected_figure(run: dict, key: str) -> str:
     """A derived concept figure, recomputed here from metrics.json (and AdamW's own defaults)."""
     s, cfg = run["summary"]["pretrain"], run["config"]
-    V, C, T = cfg["model"]["vocab_size"], cfg["model"]["n_embd"], cfg["model"]["block_size"]
+    V, C = cfg["model"]["vocab_size"], cfg["model"]["n_embd"]
     betas = inspect.signature(AdamW.__init__).parameters["betas"].default
     return {
-        "model.embedding_parameters": fmt.integer(V * C + T * C),
+        "model.embedding_parameters": fmt.integer(V * C),
         # everything but the embeddings and the final layer norm (a weight and a bias per channel), per block
-        "model.block_parameters": fmt.integer((cfg["parameters"] - V * C - T * C - 2 * C) / cfg["model"]["n_layer"]),
+        "model.block_parameters": fmt.integer((cfg["parameters"] - V * C - 2 * C) / cfg["model"]["n_layer"]),
         "pretrain.bigram_gap": fmt.signed(s["bigram_val_loss"] - s["final_val_loss"]),
         "pretrain.train_loss_fall": f"{fmt.loss(s['first_train_loss'])} → {fmt.loss(s['final_train_loss'])}",
         "pretrain.correct_token_probability": fmt.pct(math.exp(-s["final_val_loss"])),
@@ -157,9 +157,9 @@ def test_concept_sections_measure_their_concept_in_this_run(builds):
                 assert getattr(concept, field) in body, (concept.concept, field)
             assert "**In this run.** " in body and "**Say in class:**" in body
         embeddings = concept_section(text, concepts, "model.GPT.hidden_states")
-        V, C, T = model["vocab_size"], model["n_embd"], model["block_size"]
+        V, C = model["vocab_size"], model["n_embd"]
         assert f"| V × C = {V} × {C} | {fmt.integer(V * C)} |" in embeddings
-        assert f"| block_size × C = {T} × {C} | {fmt.integer(T * C)} |" in embeddings
+        assert "| Position (rotary embedding) | fixed angles, nothing learned | 0 |" in embeddings
         blocks = concept_section(text, concepts, "model.Block.__call__")
         assert f"exactly the {fmt.integer(cfg['parameters'])} parameters the run reports" in blocks
         schedule = concept_section(text, concepts, "optim.cosine_lr")
@@ -390,13 +390,33 @@ def test_table_of_contents_lists_every_section(quick_build):
 # ---------------------------------------------------------------- the teaching kit
 
 
-def test_lesson_plan_names_every_page_section_and_fills_three_hours(quick_build):
-    plan = section(quick_build.text(GUIDE), "A 3-hour lesson plan")
-    for _, title in SECTIONS:
-        assert f"**{title}**" in plan, title
-    minutes = [int(row[1]) for row in table_rows(plan) if len(row) == 5 and row[1].isdigit()]
-    assert sum(minutes) == 180
-    assert "0:00 to" in plan and "to 3:00" in plan
+def test_lesson_plans_match_the_deck_and_fill_their_time(quick_build):
+    plans = section(quick_build.text(GUIDE), "Lesson plans")
+    for minutes in deck.PLANS:
+        start = plans.index(f"\n### {minutes} minutes\n")
+        end = plans.find("\n### ", start + 1)
+        rows = [row for row in table_rows(plans[start:end if end != -1 else None]) if row[1].isdigit()]
+        expected = deck.plan(minutes)
+        link = "llm_training_infographic.html#present={}&slide={}"
+        assert [row[2] for row in rows] == [f"[{slide.title}]({link.format(minutes, id)})"
+                                            for id, _, slide, _ in expected]
+        assert sum(int(row[1]) for row in rows) == minutes
+        assert rows[0][0].startswith("0:00 to") and rows[-1][0].endswith(f"to {minutes // 60}:{minutes % 60:02d}")
+
+
+def test_exercises_answer_from_the_run(quick_build):
+    text = section(quick_build.text(GUIDE), "Exercises")
+    run = quick_build.run
+    final = run["summary"]["pretrain"]["final_val_loss"]
+    p = round(math.exp(-final), 2)
+    assert f"probability of {fmt.number(p)}" in text and f"−ln {fmt.number(p)} = {fmt.loss(-math.log(p))}" in text
+    wrong = {str(i + 1) for i, pair in enumerate(run["reward"]["pairs"]) if not pair["heldout_correct"]}
+    shown = re.findall(r"^- Pair (\d+):", text, re.MULTILINE)
+    assert len(shown) >= 2
+    missed = [n for n in shown if n in wrong]
+    expected = ("None of them" if not missed else f"Pair {missed[0]} was ranked wrong" if len(missed) == 1
+                else f"Pairs {' and '.join(missed)} were ranked wrong")
+    assert expected in text
 
 
 def test_guide_has_every_stage_part_and_the_handout(quick_build):

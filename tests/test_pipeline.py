@@ -10,18 +10,13 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from generator.checks import accuracy_interval, case_twin_gap, word_reliance
+from generator.checks import case_twin_gap, word_reliance
 from generator.content import load_course
 from generator.pipeline import run_pipeline
 from generator.training.autograd import Tensor
 from generator.training.loop import TrainingDiverged
-from generator.training.reward import (
-    bradley_terry_loss,
-    giveaway_word,
-    length_baseline_accuracy,
-    without_word,
-    word_rule_accuracy,
-)
+from generator.training.reward import bradley_terry_loss
+from generator.training.reward_baselines import giveaway_word, length_rule, word_rule
 
 from .conftest import CONTENT
 
@@ -75,30 +70,18 @@ def test_run_records_what_the_renderers_need(quick_run):
     assert "".join(run["tokenizer"]["sample"]).startswith(load_course(CONTENT).corpus[0].text.split()[0])
 
 
-def test_a_planted_giveaway_word_is_found_and_ranks_every_held_out_pair():
-    chosen = [f"reduce drug {i} and monitor levels" for i in range(10)]
-    rejected = [f"drug {i} is fine, {'simply' if i % 2 else 'surely'} carry on" for i in range(10)]
-    word, side = giveaway_word(chosen, rejected)
-    marked, other = (rejected, chosen) if side > 0 else (chosen, rejected)
-    assert all(word in text.split() for text in marked) and not any(word in text.split() for text in other)
-    assert word_rule_accuracy(chosen, rejected, folds=5) == 1.0
-
-
 def test_the_run_says_how_the_reward_model_fares_without_the_giveaway_word(quick_run):
     prefs = load_course(CONTENT).preferences
     chosen, rejected = [p.chosen for p in prefs], [p.rejected for p in prefs]
     rule = quick_run["reward"]["word_rule"]
     word, side = giveaway_word(chosen, rejected)
     assert (rule["word"], rule["marks"]) == (word, {1: "rejected", -1: "chosen"}[side])
-    assert rule["heldout_accuracy"] == word_rule_accuracy(chosen, rejected, quick_run["config"]["reward"]["folds"])
-    assert rule["heldout_accuracy"] <= 0.65, "the default pairs were written so that no one word gives them away"
+    accuracy = word_rule(chosen, rejected, quick_run["config"]["reward"]["folds"]).mean()
+    assert quick_run["summary"]["reward"]["word_rule_accuracy"] == accuracy
+    assert accuracy <= 0.65, "the default pairs were written so that no one word gives them away"
     without = rule["model_heldout_accuracy_without_word"]
     assert 0.0 <= without <= 1.0
     assert quick_run["summary"]["reward"]["heldout_accuracy_without_word"] == without
-
-
-def test_deleting_a_word_removes_every_occurrence_and_only_whole_words():
-    assert without_word("Just give it. It is just fine, adjusted just.", "just") == "give it. It is fine, adjusted."
 
 
 @pytest.mark.parametrize("rule, without, reading", [(1.0, 0.80, "little"), (1.0, 0.70, "partly"),
@@ -110,13 +93,6 @@ def test_word_reliance_reads_the_ablation(rule, without, reading):
     assert word_reliance(summary) == reading
 
 
-def test_accuracy_interval_is_wilsons():
-    low, high = accuracy_interval(17 / 20, 20)
-    assert (round(low, 3), round(high, 3)) == (0.640, 0.948)       # the textbook Wilson interval for 17 of 20
-    assert accuracy_interval(1.0, 20)[1] == 1.0 and accuracy_interval(0.0, 20)[0] == 0.0
-    assert accuracy_interval(0.85, 200)[1] - accuracy_interval(0.85, 200)[0] < high - low    # more pairs: narrower
-
-
 def test_a_near_twin_scored_far_apart_is_flagged():
     case = {"specific_answer": "Stop the drug: it is unsafe below 30. Switch to another.", "specific_score": 1.0,
             "sft_answer": "Stop the drug: it is unsafe below 30. Choose another.", "sft_answer_score": -1.5}
@@ -126,20 +102,10 @@ def test_a_near_twin_scored_far_apart_is_flagged():
     assert case_twin_gap({**case, "sft_answer": "Carry on as usual; it should be fine."}) is None   # not a twin
 
 
-def test_the_word_rule_counts_pairs_it_cannot_tell_apart_as_half():
-    chosen = ["alpha beta", "gamma delta", "alpha delta", "beta gamma"]
-    rejected = ["beta alpha", "delta gamma", "delta alpha", "gamma beta"]   # the same words in each pair
-    assert word_rule_accuracy(chosen, rejected, folds=2) == pytest.approx(0.5)
-
-
-def test_length_baseline_counts_ties_as_half():
-    assert length_baseline_accuracy(["long answer", "ab", "x"], ["short", "abc", "y"]) == pytest.approx(0.5)
-
-
 def test_default_preferences_are_not_systematically_longer():
     course = load_course(CONTENT)
     prefs = course.preferences
-    assert length_baseline_accuracy([p.chosen for p in prefs], [p.rejected for p in prefs]) == 0.5
+    assert length_rule([p.chosen for p in prefs], [p.rejected for p in prefs]).mean() == 0.5
     # as preferences.toml promises: the rejected answer is longer in two pairs of every fold and every category
     longer = [i for i, p in enumerate(prefs) if len(p.rejected) > len(p.chosen)]
     assert all(len(p.rejected) != len(p.chosen) for p in prefs)

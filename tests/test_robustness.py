@@ -85,6 +85,7 @@ def fails_cleanly(capsys, course: Path, previous: Path) -> str:
 
 
 def test_a_corpus_of_ten_words(capsys, course, previous):
+    edit(course / "course.toml", "[pretrain]\n", "[pretrain]\nseq_len = 32\n")
     for path in (course / "corpus").glob("*.txt"):
         path.unlink()
     (course / "corpus" / "notes.txt").write_text("one two three four five six seven eight nine ten\n")
@@ -107,7 +108,7 @@ def test_a_file_of_comments_only(capsys, course, previous, name):
 
 
 def test_seq_len_longer_than_the_context(capsys, course, previous):
-    set_setting(course / "course.toml", "seq_len", "300")
+    edit(course / "course.toml", "[pretrain]\n", "[pretrain]\nseq_len = 300\n")
     assert fails_cleanly(capsys, course, previous) == (
         f"{course}/course.toml:{line_of(course / 'course.toml', 'seq_len')}: pretrain.seq_len: 300 is more than "
         "model.block_size (256), the longest context the model has; lower it to at most 256")
@@ -188,7 +189,7 @@ def test_a_malformed_placeholder_says_what_to_write(capsys, course, previous, ty
 @pytest.mark.parametrize("typed, suggestion", [("batch_sise", "batch_size"), ("learing_rate", "lr")])
 def test_an_unknown_key_suggests_the_nearest(capsys, course, previous, typed, suggestion):
     toml = course / "course.toml"
-    edit(toml, "batch_size = 16", f"batch_size = 16\n{typed} = 1")
+    edit(toml, "[pretrain]\n", f"[pretrain]\n{typed} = 1\n")
     assert fails_cleanly(capsys, course, previous) == (
         f"{course}/course.toml:{line_of(toml, typed)}: pretrain.{typed}: unknown key; did you mean {suggestion!r}?")
 

@@ -17,7 +17,7 @@ from .autograd import Parameter, Tensor
 @dataclass(frozen=True)
 class GPTConfig:
     vocab_size: int = 100
-    block_size: int = 256   # longest sequence the position table covers
+    block_size: int = 256   # the context window: the longest sequence the model reads
     n_layer: int = 2
     n_head: int = 4
     n_embd: int = 64
@@ -82,11 +82,39 @@ class KVCache:
         return k, v
 
 
+class Rotary:
+    """Rotary position embedding (RoPE; Su et al. 2021, used by Llama and most current models).
+
+    Attention compares a query with a key by their dot product. RoPE turns each pair of
+    channels of a query or key at position t by an angle t * f (a different frequency f
+    for each pair), so the dot product of a query at t and a key at s depends on their
+    distance t - s, not on where they sit: what the model learns about "two tokens back"
+    holds at every position. There is nothing to train, so no position goes untrained.
+    """
+
+    def __init__(self, head_size: int, block_size: int, base: float = 10000.0):
+        freq = base ** (-np.arange(0, head_size, 2) / head_size)          # (hs/2,) slow to fast
+        angle = np.arange(block_size)[:, None] * freq[None, :]            # (block_size, hs/2)
+        self.cos = np.tile(np.cos(angle), 2).astype(np.float32)           # (block_size, hs)
+        self.sin = np.tile(np.sin(angle), 2).astype(np.float32)
+        half = head_size // 2                                             # x @ swap = (-x2, x1) for x = (x1, x2)
+        self.swap = np.zeros((head_size, head_size), np.float32)
+        self.swap[np.arange(half) + half, np.arange(half)] = -1.0
+        self.swap[np.arange(half), np.arange(half) + half] = 1.0
+
+    def __call__(self, x: Tensor, start: int) -> Tensor:
+        """(B, H, T, hs) queries or keys at positions start, start+1, ... -> the same, rotated."""
+        T = x.shape[2]
+        cos, sin = self.cos[start:start + T], self.sin[start:start + T]  # (T, hs)
+        return x * cos + (x @ self.swap) * sin         # each channel pair (x1, x2) turned by its angle
+
+
 class CausalSelfAttention(Module):
     """Each position looks back at earlier positions and mixes in what it finds."""
 
     def __init__(self, rng: np.random.Generator, cfg: GPTConfig, layer: int):
         self.n_head, self.layer = cfg.n_head, layer
+        self.rotary = Rotary(cfg.n_embd // cfg.n_head, cfg.block_size)
         self.qkv = Linear(rng, cfg.n_embd, 3 * cfg.n_embd)
         # residual projections are scaled down by depth so the sum of layers stays stable
         self.proj = Linear(rng, cfg.n_embd, cfg.n_embd, std=0.02 / math.sqrt(2 * cfg.n_layer))
@@ -96,12 +124,14 @@ class CausalSelfAttention(Module):
         B, T, C = x.shape
         return x.reshape(B, T, self.n_head, C // self.n_head).transpose(0, 2, 1, 3)
 
-    def __call__(self, x: Tensor, cache: KVCache | None = None) -> Tensor:
+    def __call__(self, x: Tensor, start: int = 0, cache: KVCache | None = None) -> Tensor:
+        """x: (B, T, C) for the positions start, start+1, ... (start > 0 only when generating)."""
         B, T, C = x.shape
         W, b = self.qkv.weight, self.qkv.bias      # (C, 3C), (3C,): query, key and value weights side by side
         q = self.heads(x @ W[:, :C] + b[:C])                      # (B, H, T, hs) what each position looks for
         k = self.heads(x @ W[:, C:2 * C] + b[C:2 * C])            # (B, H, T, hs) what each position offers
         v = self.heads(x @ W[:, 2 * C:] + b[2 * C:])              # (B, H, T, hs) what it passes on when chosen
+        q, k = self.rotary(q, start), self.rotary(k, start)       # mark each query and key with its position
         if cache is not None:                                     # generating: add the earlier tokens'
             k, v = cache.extend(self.layer, k, v)                 # keys and values (B, H, T_all, hs)
         hs = C // self.n_head
@@ -131,8 +161,8 @@ class Block(Module):
         self.ln2 = LayerNorm(cfg.n_embd)
         self.mlp = MLP(rng, cfg)
 
-    def __call__(self, x: Tensor, cache: KVCache | None = None) -> Tensor:
-        x = x + self.attn(self.ln1(x), cache)
+    def __call__(self, x: Tensor, start: int = 0, cache: KVCache | None = None) -> Tensor:
+        x = x + self.attn(self.ln1(x), start, cache)
         x = x + self.mlp(self.ln2(x))
         return x
 
@@ -141,7 +171,6 @@ class GPT(Module):
     def __init__(self, rng: np.random.Generator, cfg: GPTConfig):
         self.cfg = cfg
         self.tok_emb = Parameter(rng.normal(0.0, 0.02, (cfg.vocab_size, cfg.n_embd)).astype(np.float32))
-        self.pos_emb = Parameter(rng.normal(0.0, 0.02, (cfg.block_size, cfg.n_embd)).astype(np.float32))
         self.blocks = [Block(rng, cfg, layer) for layer in range(cfg.n_layer)]
         self.ln_f = LayerNorm(cfg.n_embd)
 
@@ -150,11 +179,10 @@ class GPT(Module):
 
         With a cache, idx holds only the new tokens, which come after the cached ones.
         """
-        B, T = idx.shape
         start = 0 if cache is None else len(cache)            # position of the first token in idx
-        x = self.tok_emb[idx] + self.pos_emb[start:start + T]  # (B, T, C)
+        x = self.tok_emb[idx]                                 # (B, T, C); positions enter in attention
         for block in self.blocks:
-            x = block(x, cache)
+            x = block(x, start, cache)
         return self.ln_f(x)                                   # (B, T, C)
 
     def __call__(self, idx: np.ndarray, cache: KVCache | None = None) -> Tensor:

@@ -18,7 +18,7 @@ from .parallel import DataParallel
 class PretrainConfig:
     steps: int = 600
     batch_size: int = 16
-    seq_len: int = 32           # tokens of context per training example
+    seq_len: int = 0            # tokens per training window; 0: as long as the longest text a later stage reads
     lr: float = 4e-3
     warmup: int = 30
     weight_decay: float = 0.1
@@ -50,18 +50,39 @@ def next_token_loss(model: GPT, x: np.ndarray, y: np.ndarray) -> Tensor:
     return logits.cross_entropy(y)
 
 
-def evaluate(model: GPT, tokens: np.ndarray, seq_len: int) -> float:
-    """Average next-token loss over the whole validation stream.
+def token_losses(model: GPT, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """-log p(correct next token) at every position, (B, T): the loss before it is averaged."""
+    logits = model(x).data                                            # (B, T, V)
+    z = logits - logits.max(axis=-1, keepdims=True)
+    log_probs = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))     # log softmax
+    return -np.take_along_axis(log_probs, y[..., None], axis=-1)[..., 0]
 
-    The stream is cut into consecutive windows that all go through the model as one batch;
-    the last, shorter window (if any) goes on its own.
-    """
-    n = (len(tokens) - 1) // seq_len * seq_len                  # tokens covered by full windows
-    windows = [(tokens[:n].reshape(-1, seq_len), tokens[1:n + 1].reshape(-1, seq_len))]   # (N, T) each
+
+def windows(tokens: np.ndarray, seq_len: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """Windows of seq_len tokens starting every `stride` tokens, and their targets: (N, T) each."""
+    starts = range(0, len(tokens) - seq_len, stride)
+    x = np.stack([tokens[s:s + seq_len] for s in starts])
+    y = np.stack([tokens[s + 1:s + seq_len + 1] for s in starts])
+    return x, y
+
+
+def evaluate(model: GPT, tokens: np.ndarray, seq_len: int) -> float:
+    """Average next-token loss over the validation stream, cut into consecutive windows
+    (the last, shorter window, if any, goes on its own)."""
+    n = (len(tokens) - 1) // seq_len * seq_len                         # tokens covered by full windows
+    total = token_losses(model, *windows(tokens[:n + 1], seq_len, seq_len)).sum() if n else 0.0
     if n < len(tokens) - 1:
-        windows.append((tokens[None, n:-1], tokens[None, n + 1:]))                        # (1, rest)
-    total = sum(float(next_token_loss(model, x, y).data) * y.size for x, y in windows)
-    return total / (len(tokens) - 1)
+        total += token_losses(model, tokens[None, n:-1], tokens[None, n + 1:]).sum()
+    return float(total) / (len(tokens) - 1)
+
+
+def loss_by_position(model: GPT, tokens: np.ndarray, seq_len: int, shifts: int = 4) -> np.ndarray:
+    """Validation loss at each position 0 .. seq_len - 1 of a window: does more context help?
+
+    Windows start every seq_len / shifts tokens, so each token is predicted at several
+    positions and every position is judged on (nearly) the same text.
+    """
+    return token_losses(model, *windows(tokens, seq_len, max(1, seq_len // shifts))).mean(axis=0)   # (T,)
 
 
 def pretrain(model: GPT, train: np.ndarray, val: np.ndarray, prompts: dict[str, list[int]],

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -146,50 +144,3 @@ def cross_validated_margins(sft_model: GPT, chosen: list[list[int]], rejected: l
         if edited:
             edited_margins[fold_of == fold] = fold_edited
     return margins, (edited_margins if edited else None)
-
-
-def words(text: str) -> set[str]:
-    """The distinct lower-case words of a text."""
-    return set(re.findall(r"[a-z]+(?:'[a-z]+)?", text.lower()))
-
-
-def without_word(text: str, word: str) -> str:
-    """The text with every occurrence of `word` deleted (any case), spacing tidied."""
-    text = re.sub(rf"\b{re.escape(word)}\b", "", text, flags=re.IGNORECASE)
-    return re.sub(r" {2,}", " ", re.sub(r" ([.,;:!?])", r"\1", text)).strip()
-
-
-def giveaway_word(chosen_text: list[str], rejected_text: list[str]) -> tuple[str, int]:
-    """The one word whose presence best tells the two answers of a pair apart: a shortcut a model could learn.
-
-    Returns (word, side): side +1 if the word marks the rejected answer, -1 if it marks the chosen one,
-    0 if no word leans either way ("" then).
-    """
-    lean: Counter[str] = Counter()    # pairs where only the rejected answer has the word, minus the reverse
-    for c, r in zip(chosen_text, rejected_text):
-        lean.update(words(r) - words(c))
-        lean.subtract(words(c) - words(r))
-    word = min(lean, key=lambda w: (-abs(lean[w]), w), default="")    # the strongest lean; ties by spelling
-    return (word, int(np.sign(lean[word]))) if lean[word] else ("", 0)
-
-
-def word_rule_accuracy(chosen_text: list[str], rejected_text: list[str], folds: int) -> float:
-    """A rule with no understanding, cross-validated like the reward model: learn the giveaway word
-    on the other folds, then rank each held-out pair by it alone (the answer it marks as rejected
-    loses; a pair where it does not tell the answers apart counts as half right)."""
-    fold_of = fold_numbers(len(chosen_text), folds)
-    right = []
-    for fold in range(folds):
-        train = np.flatnonzero(fold_of != fold)
-        word, side = giveaway_word([chosen_text[i] for i in train], [rejected_text[i] for i in train])
-        for i in np.flatnonzero(fold_of == fold):
-            tells = (word in words(rejected_text[i])) - (word in words(chosen_text[i]))   # +1, 0 or -1
-            right.append(0.5 + 0.5 * tells * side)
-    return float(np.mean(right))
-
-
-def length_baseline_accuracy(chosen_text: list[str], rejected_text: list[str]) -> float:
-    """A rule with no learning: the longer answer wins (a tie counts as half right)."""
-    wins = [1.0 if len(c) > len(r) else 0.5 if len(c) == len(r) else 0.0
-            for c, r in zip(chosen_text, rejected_text)]
-    return float(np.mean(wins))
