@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         code, lines = explain(err, args.content)
-        print("\n".join(lines if args.command == "check" else [*lines, UNCHANGED]), file=sys.stderr)
+        if args.command != "check":     # one line stays one line; a list of problems gets a closing line
+            lines = [*lines, UNCHANGED] if len(lines) > 1 else [f"{lines[0]}. {UNCHANGED}"]
+        print("\n".join(lines), file=sys.stderr)
         return code
 
 
