@@ -59,7 +59,7 @@ def replaceable(folder: Path) -> bool:
 
 @contextmanager
 def replacing(out: Path) -> Iterator[Path]:
-    """Lock `out` and yield an empty folder beside it to write the new build into.
+    """Lock `out` and yield a fresh folder beside it (holding only the marker) to write the new build into.
 
     Leaving the block normally swaps that folder in for `out` in one step; leaving it with
     an error (or Ctrl-C) removes it, and `out` stays exactly as it was.

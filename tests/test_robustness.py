@@ -354,6 +354,16 @@ def test_out_dot_in_the_folder_holding_the_course(capsys, monkeypatch, course):
     assert sorted(p.name for p in course.parent.iterdir()) == ["course"]
 
 
+def test_out_refuses_a_symbolic_link(capsys, monkeypatch, course, tmp_path, previous):
+    no_training(monkeypatch)
+    link = tmp_path / "link"
+    link.symlink_to(previous)
+    before = folder_digest(previous)
+    code, said = cli(capsys, "build", "--quick", "--content", str(course), "--out", str(link))
+    assert code == 2 and f"error: --out {link} is a symbolic link; pass the folder it points to, {previous}" in said
+    assert link.is_symlink() and folder_digest(previous) == before
+
+
 def test_a_build_folder_is_marked_and_readable_by_others(tmp_path):
     out = fake_build(tmp_path / "build", "this week")
     umask = os.umask(0)
