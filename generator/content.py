@@ -22,6 +22,7 @@ from .training.model import GPTConfig
 from .training.pretrain import PretrainConfig
 from .training.reward import RewardConfig
 from .training.reward_baselines import giveaway_word, words
+from .training.rl import RLConfig
 from .training.sft import SFTConfig
 from .training.tokenizer import END_OF_TEXT, SPECIAL_TOKENS, Tokenizer, chat_example, train_bpe
 
@@ -29,7 +30,8 @@ MIN_PREFERENCE_PAIRS = 4
 CHARS_PER_MERGE = 100       # corpus characters per learned merge, so each merged token is seen often enough to learn
 STAGES = ("pretrain", "sft", "reward", "rl")
 QUESTION_STAGES = (*STAGES, "overall")
-TRAINING_TABLES = {"model": GPTConfig, "pretrain": PretrainConfig, "sft": SFTConfig, "reward": RewardConfig}
+TRAINING_TABLES = {"model": GPTConfig, "pretrain": PretrainConfig, "sft": SFTConfig, "reward": RewardConfig,
+                   "rl": RLConfig}
 TRAINING_KEYS = {"seed": int, "vocab_size": int, "val_fraction": float}
 SET_UNDER_TRAINING = {"vocab_size"}     # GPTConfig fields that [training] sets, not [model]
 MAY_BE_ZERO = {"seed", "weight_decay"}
@@ -94,6 +96,8 @@ class Case:
     specific_answer: str
     vague_answer: str
     sample_prompts: tuple[str, ...]
+    must: tuple[str, ...] = ()          # the rubric for the case question (see SFTPair, generator/rubric.py)
+    must_not: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,7 @@ class Settings:
     pretrain: PretrainConfig
     sft: SFTConfig
     reward: RewardConfig
+    rl: RLConfig
 
 
 @dataclass(frozen=True)
@@ -189,7 +194,7 @@ class Course:
             return text.translate(PLAIN_PUNCTUATION)
 
         def plain_pair(p: SFTPair) -> SFTPair:
-            return SFTPair(p.id, plain(p.question), plain(p.answer))
+            return dataclasses.replace(p, question=plain(p.question), answer=plain(p.answer))
 
         c = self.case
         return dataclasses.replace(
@@ -197,8 +202,10 @@ class Course:
             sft_pairs=tuple(map(plain_pair, self.sft_pairs)), heldout_pairs=tuple(map(plain_pair, self.heldout_pairs)),
             preferences=tuple(dataclasses.replace(p, prompt=plain(p.prompt), chosen=plain(p.chosen),
                                                   rejected=plain(p.rejected)) for p in self.preferences),
-            case=c and Case(plain(c.prompt_prefix), plain(c.question), plain(c.specific_answer),
-                            plain(c.vague_answer), tuple(map(plain, c.sample_prompts))))
+            case=c and dataclasses.replace(c, prompt_prefix=plain(c.prompt_prefix), question=plain(c.question),
+                                           specific_answer=plain(c.specific_answer),
+                                           vague_answer=plain(c.vague_answer),
+                                           sample_prompts=tuple(map(plain, c.sample_prompts))))
 
 
 @functools.lru_cache(maxsize=4)
@@ -487,7 +494,7 @@ def _settings(reader: _Reader, data: dict, quick: bool) -> Settings | None:
                     val_fraction=training["val_fraction"],
                     model=GPTConfig(vocab_size=training["vocab_size"], **model),
                     pretrain=PretrainConfig(**values["pretrain"]), sft=SFTConfig(**values["sft"]),
-                    reward=RewardConfig(**values["reward"]))
+                    reward=RewardConfig(**values["reward"]), rl=RLConfig(**values["rl"]))
 
 
 def _plain_punctuation(reader: _Reader, data: dict) -> bool:
@@ -640,12 +647,12 @@ def load_course(root: Path | str) -> Course:
 
 def _with_context(course: Course, longest: int) -> Course:
     """Pretraining windows as long as the longest text a later stage reads, so every position the
-    later stages use is pretrained (unless course.toml sets [pretrain] seq_len)."""
+    later stages use is pretrained (unless course.toml sets [pretrain] seq_len); fine-tuning replays
+    windows of that length too (unless [sft] replay_len is set)."""
     def fit(s: Settings) -> Settings:
-        if s.pretrain.seq_len:
-            return s
-        return dataclasses.replace(s, pretrain=dataclasses.replace(s.pretrain,
-                                                                   seq_len=min(longest, s.model.block_size)))
+        window = s.pretrain.seq_len or min(longest, s.model.block_size)
+        return dataclasses.replace(s, pretrain=dataclasses.replace(s.pretrain, seq_len=window),
+                                   sft=dataclasses.replace(s.sft, replay_len=s.sft.replay_len or window))
     return dataclasses.replace(course, settings=fit(course.settings), quick_settings=fit(course.quick_settings))
 
 
@@ -670,7 +677,8 @@ def _case(reader: _Reader, data: dict) -> Case | None:
     prompts = data.get("sample_prompts")
     plain = {k: v for k, v in data.items() if k != "sample_prompts"}
     checked = reader.strings("case.toml", "", None, plain,
-                             ("prompt_prefix", "question", "specific_answer", "vague_answer"), "case")
+                             ("prompt_prefix", "question", "specific_answer", "vague_answer", "must", "must_not"),
+                             "case", lists=("must", "must_not"), optional=("must", "must_not"))
     if not isinstance(prompts, list) or not prompts or not all(isinstance(p, str) and p.strip() for p in prompts):
         reader.problem("case.toml", "sample_prompts", "must be a list of short texts, e.g. [\"Metformin\"]",
                        reader.line("case.toml", "", None, "sample_prompts"))
@@ -678,7 +686,8 @@ def _case(reader: _Reader, data: dict) -> Case | None:
     if not checked:
         return None
     return Case(checked["prompt_prefix"], checked["question"], checked["specific_answer"],
-                checked["vague_answer"], tuple(prompts))
+                checked["vague_answer"], tuple(prompts),
+                *(tuple(x.strip() for x in checked.get(k, ())) for k in ("must", "must_not")))
 
 
 def _check_concept(reader: _Reader, i: int, entry: dict) -> None:

@@ -33,7 +33,7 @@ class RLConfig:
     steps: int = 20
     prompts_per_step: int = 4
     samples_per_prompt: int = 4     # k: the group each answer is compared with
-    max_tokens: int = 48            # the longest answer the policy may write
+    max_tokens: int = 0             # the longest answer the policy may write; 0: the fine-tuned model's budget
     temperature: float = 1.0        # sampling temperature while exploring
     lr: float = 2e-4
     beta: float = 0.1               # weight of the KL penalty
