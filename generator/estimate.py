@@ -45,9 +45,14 @@ def pretrain_seconds(s: Settings, sizes: TextSizes) -> float:
 
 
 def sft_seconds(s: Settings, sizes: TextSizes) -> float:
+    t, m = s.sft, s.model
     longest = max(sizes.sft_examples, default=0)
-    answered = 2 * min(longest, s.model.block_size)      # every question is answered before and after
-    return (train_seconds(s.model, s.sft.steps + 1, len(sizes.sft_examples) * longest, longest)
+    pairs = len(sizes.sft_examples) * longest                  # every demonstration, padded to the longest
+    measures = t.steps // t.eval_every + 2                     # training and held-out answers measured
+    answered = 2 * min(longest, m.block_size)                  # every question is answered before and after
+    return (PROCESS_START_SECONDS
+            + train_seconds(m, t.steps, pairs + t.replay_rows * t.replay_len, max(longest, t.replay_len), CORES)
+            + measures * 2 * forward_flops(m, pairs, longest) / FLOPS_PER_SECOND
             + answered * SECONDS_PER_TOKEN_STEP)
 
 
@@ -59,7 +64,22 @@ def reward_seconds(s: Settings, sizes: TextSizes) -> float:
     return PROCESS_START_SECONDS + (r.steps + 2) * one_pass * math.ceil(models / CORES)
 
 
-TERMS = {"pretraining": pretrain_seconds, "SFT": sft_seconds, "reward model": reward_seconds}   # one per stage
+def rl_seconds(s: Settings, sizes: TextSizes) -> float:
+    r, m = s.rl, s.model
+    longest = max(sizes.sft_examples, default=0)               # a prompt with its answer, at most
+    answer = min(r.max_tokens or longest, m.block_size)        # tokens the policy may write
+    group = r.prompts_per_step * r.samples_per_prompt
+    step = (answer * SECONDS_PER_TOKEN_STEP                                       # sampling the group's answers
+            + 2 * forward_flops(m, group * longest, longest) / FLOPS_PER_SECOND   # the reference model and the judge
+            + train_seconds(m, r.epochs, group * longest, longest))               # the policy's updates
+    evals = (r.steps // r.eval_every + 2) * answer * SECONDS_PER_TOKEN_STEP
+    runs = 2                                                   # with and without the KL penalty, side by side
+    best_of_n = answer * SECONDS_PER_TOKEN_STEP                # the baseline: all its samples in one batch
+    return PROCESS_START_SECONDS + math.ceil(runs / CORES) * (r.steps * step + evals) + best_of_n
+
+
+TERMS = {"pretraining": pretrain_seconds, "SFT": sft_seconds, "reward model": reward_seconds,   # one per stage
+         "RL": rl_seconds}
 
 
 def stage_seconds(course: Course, s: Settings) -> dict[str, float]:
