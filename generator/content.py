@@ -754,8 +754,9 @@ def settings_misfits(course: Course, s: Settings) -> list[tuple[str, str]]:
     this course's text; the field is 'table.key', or 'corpus' when the text is what falls short.
 
     Training needs a vocabulary that holds every character, with no more merges than the corpus
-    can teach; a pretraining window of seq_len + 1 tokens that fits the model's context and that
-    both the training and the validation text can fill; and at least one preference pair per fold.
+    can teach; windows (pretraining's seq_len, SFT's replay_len) that fit the model's context and
+    that the training text can fill, a validation text that fills a pretraining window; and at
+    least one preference pair per fold.
     """
     found = []
     needed = len(course.alphabet()) + len(SPECIAL_TOKENS)
@@ -770,11 +771,10 @@ def settings_misfits(course: Course, s: Settings) -> list[tuple[str, str]]:
                       f"tokenizer to learn from {characters:,} characters of corpus, more than it can teach: a "
                       f"merged token needs about {CHARS_PER_MERGE} characters of text to be seen often enough to "
                       f"learn; set it to at most {most}, or add text"))
-    window = s.pretrain.seq_len + 1        # a window's inputs and, one token on, its targets
-    if s.pretrain.seq_len > s.model.block_size:
-        found.append(("pretrain.seq_len", f"{s.pretrain.seq_len} is more than model.block_size "
-                      f"({s.model.block_size}), the longest context the model has; lower it to at most "
-                      f"{s.model.block_size}"))
+    for field, length in (("pretrain.seq_len", s.pretrain.seq_len), ("sft.replay_len", s.sft.replay_len)):
+        if length > s.model.block_size:
+            found.append((field, f"{length} is more than model.block_size ({s.model.block_size}), the longest "
+                          f"context the model has; lower it to at most {s.model.block_size}"))
     if MIN_PREFERENCE_PAIRS <= len(course.preferences) < s.reward.folds:
         found.append(("reward.folds", f"{s.reward.folds} folds need at least {s.reward.folds} preference pairs "
                       f"(each fold holds some out), and preferences.toml has {len(course.preferences)}; "
@@ -783,9 +783,11 @@ def settings_misfits(course: Course, s: Settings) -> list[tuple[str, str]]:
         return found    # token counts need a vocabulary that fits; windows are judged once sized (_with_context)
     sizes = course.sizes(s.vocab_size)
     train, val = sizes.split(s.val_fraction)
-    if train <= window:
-        found.append(("corpus", f"its training part is {train} tokens, too few for pretraining windows of "
-                      f"{window} tokens (pretrain.seq_len + 1); add text, or set a smaller pretrain.seq_len"))
+    longest, name = max((s.pretrain.seq_len, "pretrain.seq_len"), (s.sft.replay_len, "sft.replay_len"))
+    if train <= longest + 1:            # a window's inputs and, one token on, its targets; and a second start
+        found.append(("corpus", f"its training part is {train} tokens, too few for windows of {longest + 1} "
+                      f"tokens ({name} + 1); add text, or set a smaller {name}"))
+    window = s.pretrain.seq_len + 1
     if val < window:
         enough = next((f / 100 for f in range(1, 50) if sizes.split(f / 100)[1] >= window), None)
         found.append(("training.val_fraction", f"{s.val_fraction} holds out {val} tokens for validation, fewer "

@@ -107,11 +107,13 @@ def test_a_file_of_comments_only(capsys, course, previous, name):
         f"{course}/{name}:1: file: holds nothing but comments; fill it in (content/{name} is an example)"
 
 
-def test_seq_len_longer_than_the_context(capsys, course, previous):
-    edit(course / "course.toml", "[pretrain]\n", "[pretrain]\nseq_len = 300\n")
+@pytest.mark.parametrize("table, key", [("pretrain", "seq_len"), ("sft", "replay_len")])
+def test_a_window_longer_than_the_context(capsys, course, previous, table, key):
+    toml = course / "course.toml"
+    edit(toml, f"[{table}]\n", f"[{table}]\n{key} = 300\n")
     assert fails_cleanly(capsys, course, previous) == (
-        f"{course}/course.toml:{line_of(course / 'course.toml', 'seq_len')}: pretrain.seq_len: 300 is more than "
-        "model.block_size (256), the longest context the model has; lower it to at most 256")
+        f"{course}/course.toml:{line_of(toml, f'{key} = 300')}: {table}.{key}: 300 is more than model.block_size "
+        "(256), the longest context the model has; lower it to at most 256")
 
 
 def test_more_folds_than_preference_pairs(capsys, course, previous):
@@ -277,7 +279,7 @@ def test_the_estimate_is_a_sum_of_stages_that_grows_with_the_steps(course):
     loaded = load_course(course)
     s = loaded.settings
     stages = estimate.stage_seconds(loaded, s)
-    assert list(stages) == ["pretraining", "SFT", "reward model"]
+    assert list(stages) == ["pretraining", "SFT", "reward model", "RL"]
     assert 2 < sum(stages.values()) < estimate.LIMIT_SECONDS
     longer = dataclasses.replace(s, pretrain=dataclasses.replace(s.pretrain, steps=10 * s.pretrain.steps))
     assert estimate.stage_seconds(loaded, longer)["pretraining"] > 5 * stages["pretraining"]
