@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         code, lines = explain(err, args.content)
         if args.command != "check":     # one line stays one line; a list of problems gets a closing line
-            lines = [*lines, UNCHANGED] if len(lines) > 1 else [f"{lines[0]}. {UNCHANGED}"]
+            lines = [*lines, UNCHANGED] if len(lines) > 1 else [f"{lines[0].rstrip('.')}. {UNCHANGED}"]
         print("\n".join(lines), file=sys.stderr)
         return code
 

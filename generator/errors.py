@@ -28,7 +28,7 @@ def explain(err: Exception, content: str) -> tuple[int, list[str]]:
     if isinstance(err, UserError):
         return EXIT_USER, [f"error: {err}"]
     if isinstance(err, TrainingDiverged):
-        return EXIT_DIVERGED, [f"error: training stopped: {err}."]
+        return EXIT_DIVERGED, [f"error: training stopped: {err}"]
     detail = str(err).strip().splitlines()
     return EXIT_BUG, [f"error: unexpected {type(err).__name__}{': ' + detail[0] if detail else ''}; "
                       "run again with --debug to see where it happened, and report it"]
