@@ -171,8 +171,3 @@ def fill_placeholders(text: str, summary: dict) -> str:
     """Replace {section.key} in content prose with the run's formatted figure."""
     return PLACEHOLDER.sub(lambda m: metric(summary, m.group(1)) if m.group(1) in METRICS else m.group(0),
                            text)
-
-
-def unknown_placeholders(text: str) -> list[str]:
-    """Placeholders in `text` that name no known figure (for content validation)."""
-    return [key for key in PLACEHOLDER.findall(text) if key not in METRICS]

@@ -1,12 +1,10 @@
-"""Run + Course -> the files in build/: Jinja environments, the shared view, an atomic writer."""
+"""Run + Course -> the files of build/: Jinja environments and the shared view (output.py writes them)."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import markdown as markdown_lib
@@ -57,9 +55,18 @@ SECTIONS: list[tuple[str, str]] = [
 _SAFE_HREF = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 
 
+class NoImages(markdown_lib.Extension):
+    """Content never shows an image, which would load from elsewhere: ![alt](url) stays text as typed."""
+
+    def extendMarkdown(self, md: markdown_lib.Markdown) -> None:
+        for pattern in ("image_link", "image_reference", "short_image_ref"):
+            md.inlinePatterns.deregister(pattern)
+
+
 def markdown_html(text: str) -> Markup:
-    """Content markdown -> HTML that cannot inject: raw HTML is escaped, unsafe links dropped."""
-    rendered = markdown_lib.markdown(html.escape(text, quote=False), extensions=["tables", "sane_lists"])
+    """Content markdown -> HTML that cannot inject or load: raw HTML is escaped, images stay text,
+    unsafe links dropped."""
+    rendered = markdown_lib.markdown(html.escape(text, quote=False), extensions=["tables", "sane_lists", NoImages()])
     rendered = re.sub(r'href="([^"]*)"',
                       lambda m: m.group(0) if _SAFE_HREF.match(html.unescape(m.group(1))) else 'href="#"',
                       rendered)
@@ -67,8 +74,9 @@ def markdown_html(text: str) -> Markup:
 
 
 def markdown_text(text: str) -> str:
-    """Content text for the markdown docs: HTML-escaped, script links neutralised, one line in tables."""
-    escaped = html.escape(str(text), quote=False)
+    """Content text for the markdown docs: HTML-escaped, script links neutralised, images left as typed
+    (`!\\[` is a literal `![`, so no viewer fetches them)."""
+    escaped = html.escape(str(text), quote=False).replace("![", "!\\[")
     return re.sub(r"\]\(\s*(javascript|data|vbscript):", r"](#blocked-\1-", escaped, flags=re.IGNORECASE)
 
 
@@ -179,26 +187,3 @@ def render_outputs(course: Course, run: dict) -> dict[str, str]:
         files[PAGE] = env.get_template("page/index.html.j2").render(**view, **page_view(view, env))
     files.update(render_docs(course, view))
     return files
-
-
-def write_atomically(out_dir: Path, files: dict[str, str]) -> None:
-    """Write every file into a fresh folder, then swap it in for out_dir in one rename.
-
-    If anything fails before the swap, the previous out_dir is left exactly as it was.
-    """
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-    try:
-        for name, text in files.items():
-            (staging / name).write_text(text, encoding="utf-8")
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{staging.name.rsplit('-', 1)[-1]}"
-            out_dir.rename(old)
-        staging.rename(out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
