@@ -15,6 +15,7 @@ from . import deck, exercises, figures, mdtext, textcharts
 from . import format as fmt
 from .checks import BASELINES, CLOSE_CALL, READABLE, case_twin_gap, known_word_share, run_checks, word_reliance
 from .content import ContentError, Course, Problem
+from .findings import Findings
 from .source import highlight_css, locate
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -96,13 +97,20 @@ def _fill(value, summary: dict):
     return value
 
 
-def build_view(course: Course, run: dict) -> dict:
+# How claims (templates/claims.j2) are marked: invisibly, or, in an audit render, with brackets a test reads.
+AUDIT_MARKS = {"claim": ("\u27e6", "\u27e7"), "general": ("\u27ea", "\u27eb")}
+NO_MARKS = {"claim": ("", ""), "general": ("", "")}
+
+
+def build_view(course: Course, run: dict, audit: bool = False) -> dict:
     """Everything templates may show; both the page and the docs read this one view."""
     summary = run["summary"]
     reward, case = summary["reward"], run["case"]
     case_scores = (case["specific_score"], case["vague_score"], case["sft_answer_score"])
     checks = run_checks(summary)
+    found = Findings(summary)
     return {
+        "F": found, "holds": found.holds, "AUDIT": AUDIT_MARKS if audit else NO_MARKS,
         "course": course.meta,
         "teaching": _fill(course.teaching, summary),
         "production": course.production,
@@ -177,10 +185,10 @@ def render_docs(course: Course, view: dict) -> dict[str, str]:
     return {GUIDE: guide, ALIGNMENT: alignment}
 
 
-def render_outputs(course: Course, run: dict) -> dict[str, str]:
-    """All files of build/, as name -> text."""
+def render_outputs(course: Course, run: dict, audit: bool = False) -> dict[str, str]:
+    """All files of build/, as name -> text (`audit`: with every claim marked, for tests)."""
     from .page import page_view  # the page's charts, inlined assets and CSP
-    view = build_view(course, run)
+    view = build_view(course, run, audit)
     files = {METRICS: json.dumps(run, indent=1, sort_keys=True) + "\n"}
     if (TEMPLATES / "page/index.html.j2").is_file():
         env = environment("page")
