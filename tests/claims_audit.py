@@ -24,7 +24,7 @@ def unmarked_claims(document: str) -> list[str]:
     """Each claim word outside every claim or general mark, with the words around it."""
     text, found, depth, last = visible_text(document), [], 0, 0
     marks = [(i, ch) for i, ch in enumerate(text) if ch in OPENERS | CLOSERS]
-    spans, start = [], None       # the stretches of text outside any mark
+    spans = []                    # the stretches of text outside any mark
     for i, ch in marks:
         if ch in OPENERS:
             if depth == 0:
