@@ -153,6 +153,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "rl.beta0_kl_after": ("number", "KL from the reference after RL without the penalty"),
     "rl.length_before": ("number", "answer length before RL (tokens)"),
     "rl.length_after": ("number", "answer length after RL (tokens)"),
+    "rl.beta0_length_after": ("number", "answer length after RL without the KL penalty (tokens)"),
     "rl.vs_best_of_n_p": ("p_value", "paired sign test, RL vs best-of-n (p)"),
     "rl.steps": ("integer", "RL steps"),
     "rl.samples_per_prompt": ("integer", "answers sampled per prompt per step"),
