@@ -155,6 +155,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "rl.length_after": ("number", "answer length after RL (tokens)"),
     "rl.beta0_length_after": ("number", "answer length after RL without the KL penalty (tokens)"),
     "rl.vs_best_of_n_p": ("p_value", "paired sign test, RL vs best-of-n (p)"),
+    "rl.clipfrac_mean": ("pct", "answer tokens clipped by PPO, mean over steps"),
     "rl.steps": ("integer", "RL steps"),
     "rl.samples_per_prompt": ("integer", "answers sampled per prompt per step"),
     "config.seed": ("plain", "seed"),

@@ -156,6 +156,7 @@ def summarise(part: dict) -> dict:
         "beta0_reward_after": after0["score"], "beta0_rubric_after": after0["rubric_score"],
         "beta0_kl_after": after0["kl"], "beta0_kl_final": free["kl"][-1], "beta0_length_after": after0["length"],
         "first_score": main["scores"][0], "final_score": main["scores"][-1],
+        "clipfrac_mean": float(np.mean(main["clipfrac"])),
         "steps": len(main["scores"]), "prompts": part["prompts"], "questions": len(part["questions"]),
         "beta": part["beta"], "samples_per_prompt": part["samples_per_prompt"],
         "eval_samples": part["eval_samples"],
