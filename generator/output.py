@@ -62,7 +62,7 @@ def replacing(out: Path) -> Iterator[Path]:
     """Lock `out` and yield a fresh folder beside it (holding only the marker) to write the new build into.
 
     Leaving the block normally swaps that folder in for `out` in one step; leaving it with
-    an error (or Ctrl-C) removes it, and `out` stays exactly as it was.
+    an error (or Ctrl-C) removes it, and `out` stays exactly as it was; so does a swap that fails.
     """
     out = Path(os.path.abspath(out))
     _make_parent(out)
@@ -71,10 +71,10 @@ def replacing(out: Path) -> Iterator[Path]:
         new = _new_folder(out)
         try:
             yield new
+            _swap_in(new, out)
         except BaseException:
             shutil.rmtree(new, ignore_errors=True)
             raise
-        _swap_in(new, out)
 
 
 def write_files(folder: Path, files: dict[str, str]) -> None:
@@ -141,7 +141,11 @@ def _swap_in(new: Path, out: Path) -> None:
         else:
             old = out.parent / f".{out.name}.old-{secrets.token_hex(6)}"
             out.rename(old)
-            new.rename(out)
+            try:
+                new.rename(out)
+            except BaseException:
+                old.rename(out)                         # the previous build goes back: build/ is never missing
+                raise
         shutil.rmtree(old, ignore_errors=True)
 
 
