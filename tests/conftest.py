@@ -39,6 +39,13 @@ def make_build(out: Path, course, run: dict) -> Build:
     return Build(out, json.loads((out / "metrics.json").read_text()))
 
 
+def pytest_collection_modifyitems(items):
+    """Mark every test that needs the session's training run (`-m "not run"` leaves them out: make mutants)."""
+    for item in items:
+        if "quick_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.run)
+
+
 @pytest.fixture(scope="session")
 def quick_run() -> dict:
     """The default course trained in the quick configuration, default seed."""
@@ -69,6 +76,11 @@ steps = 3
 [quick.reward]
 steps = 2
 folds = 2
+[quick.rl]
+steps = 1
+eval_every = 1
+prompts_per_step = 2
+samples_per_prompt = 2
 """
 
 
@@ -79,3 +91,20 @@ def tiny_course_dir(target: Path, source: Path = CONTENT) -> Path:
     text = course_toml.read_text(encoding="utf-8")
     course_toml.write_text(text[:text.index("[quick.")] + TINY_QUICK, encoding="utf-8")
     return target
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session; each test opens its own context (tests/browser/pages.py)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -5,22 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import signal
 import subprocess
 import sys
-import time
 import tomllib
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from generator import cache
+from generator.__main__ import main
 from generator.build import build
 from generator.content import load_course
 from generator.render import ALIGNMENT, GUIDE, PAGE
 
-from .browser.test_page_browser import browser, open_page  # noqa: F401  (shared browser fixture)
+from .browser.pages import open_page
 from .conftest import PROJECT, tiny_course_dir
+from .processes import Running
 
 OUTPUTS = (PAGE, GUIDE, ALIGNMENT)
 PHARMACY_WORDS = ("pharmac", "metformin", "warfarin", "egfr", "renal", "nsaid", "ibuprofen", "kidney",
@@ -143,14 +144,31 @@ def test_hostile_text_is_shown_as_text_in_the_documents(hostile_build):
 
 
 @pytest.mark.browser
-def test_hostile_page_runs_no_injected_script(browser, hostile_build):  # noqa: F811
-    # an injected script would either run (and fail on alert's missing dialog handler) or be
-    # refused by the CSP, which Chromium reports as a console error: both land in `errors`
+def test_hostile_page_runs_no_injected_script(browser, hostile_build):
+    # an injected script would either run (its alert() is a dialog, which the page records) or be
+    # refused by the CSP, which Chromium reports as a console error: both are seen
     loaded = open_page(browser, SimpleNamespace(out=hostile_build), 1440, 900)
-    loaded.page.wait_for_timeout(300)
-    assert loaded.errors == [] and loaded.requests == []
-    assert "<script>alert(1)</script>" in loaded.page.inner_text("body")
-    loaded.page.context.close()
+    try:
+        loaded.page.wait_for_timeout(300)
+        assert loaded.dialogs == [] and loaded.errors == [] and loaded.requests == []
+        assert "<script>alert(1)</script>" in loaded.page.inner_text("body")
+    finally:
+        loaded.close()
+
+
+@pytest.mark.browser
+def test_the_hostile_page_test_would_see_a_script_that_ran(browser, hostile_build, tmp_path):
+    """The check above is not blind: the same page with the payload unescaped once and no CSP shows a dialog."""
+    page = (hostile_build / PAGE).read_text(encoding="utf-8")
+    page = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page, count=1)
+    page = page.replace("<body>", "<body><img src=x onerror=alert(2)>", 1)
+    (tmp_path / PAGE).write_text(page, encoding="utf-8")
+    loaded = open_page(browser, SimpleNamespace(out=tmp_path), 1440, 900)
+    try:
+        loaded.page.wait_for_timeout(300)
+        assert loaded.dialogs == ["alert: 2"]
+    finally:
+        loaded.close()
 
 
 # ---------------------------------------------------------------- failed builds leave build/ alone
@@ -190,38 +208,43 @@ def test_diverging_training_leaves_the_previous_build_intact(tmp_path, previous_
 
 def test_ctrl_c_leaves_the_previous_build_intact(tmp_path, previous_build):
     before = folder_digest(previous_build)
-    process = subprocess.Popen([sys.executable, "-m", "generator", "build", "--no-cache", "--content",
-                                str(PROJECT / "content"), "--out", str(previous_build)],
-                               cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
-    assert "interrupted" in err and "Traceback" not in err
+    with Running("build", "--no-cache", "--content", str(PROJECT / "content"), "--out", str(previous_build)) as run:
+        run.wait_for_line(lambda line: line.startswith("== Stage 1"))     # training, inside the build
+        assert run.interrupt() == 130
+    said = run.text()
+    assert "interrupted" in said and "Traceback" not in said
     assert folder_digest(previous_build) == before
     assert not list(previous_build.parent.glob(".build.*-*")), "staging folders were left behind"
 
 
-# ---------------------------------------------------------------- reproducible, cached
+# ---------------------------------------------------------------- cached
+# (byte-identical builds across processes, hash seeds and cores: tests/test_reproducible.py)
 
 
-def test_two_clean_builds_are_byte_identical_and_the_cache_is_reused(tmp_path):
+def test_the_cache_is_reused_only_while_what_training_reads_is_unchanged(capsys, monkeypatch, tmp_path, quick_build):
     course_dir = tiny_course_dir(tmp_path / "course")
-    first, second = tmp_path / "one" / "build", tmp_path / "two" / "build"
-    build(load_course(course_dir), first, quick=True, use_cache=False)
-    build(load_course(course_dir), second, quick=True, use_cache=False)
-    assert folder_digest(first) == folder_digest(second)
+    out = tmp_path / "build"
+    cache.save(tmp_path / ".cache", cache.run_key(load_course(course_dir), quick=True), quick_build.run)
+    trained = []
 
-    # a prose-only edit reuses the cached run; a change to what the model reads does not
-    result = generator_cli("build", "--quick", "--content", str(course_dir), "--out", str(first))
-    assert "reusing the cached run" in result.stdout
+    def train(course, quick, *args, **kwargs):         # stands in for training: records it, returns a run
+        trained.append(course)
+        return quick_build.run
+
+    monkeypatch.setattr("generator.build.train", train)
+
+    def build_says(*flags: str) -> str:
+        assert main(["build", "--quick", *flags, "--content", str(course_dir), "--out", str(out)]) == 0
+        return capsys.readouterr().out
+
+    assert "reusing the cached run" in build_says() and trained == []
     teaching = course_dir / "teaching.toml"
     teaching.write_text(teaching.read_text().replace("LLM training in 60 seconds", "Training in a minute"))
-    result = generator_cli("build", "--quick", "--content", str(course_dir), "--out", str(first))
-    assert "reusing the cached run" in result.stdout and "Training in a minute" in (first / PAGE).read_text()
+    assert "reusing the cached run" in build_says() and trained == []            # prose: the same run
+    assert "Training in a minute" in (out / PAGE).read_text()
     prefs = course_dir / "preferences.toml"
     prefs.write_text(prefs.read_text().replace("What should happen?", "What now?", 1))
-    result = generator_cli("build", "--quick", "--content", str(course_dir), "--out", str(first))
-    assert result.returncode == 0 and "reusing the cached run" not in result.stdout
-    result = generator_cli("build", "--quick", "--no-cache", "--content", str(course_dir), "--out", str(first))
-    assert result.returncode == 0 and "reusing the cached run" not in result.stdout
+    assert "reusing the cached run" not in build_says() and len(trained) == 1    # what the model reads: train
+    assert "What now?" in " ".join(p.prompt for p in trained[0].preferences)    # the edited course
+    assert "reusing the cached run" in build_says() and len(trained) == 1        # ... once; then it is cached
+    assert "reusing the cached run" not in build_says("--no-cache") and len(trained) == 2

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from generator.__main__ import main
 from generator.content import ContentError, load_course
 from generator.rubric import rubric_score
 
@@ -182,30 +181,42 @@ def test_unknown_placeholder_suggests_the_right_one(course_dir):
 
 
 def test_all_problems_reported_at_once(course_dir):
-    set_setting(course_dir / "course.toml", "n_head", "0")
-    edit(course_dir / "preferences.toml", 'id = "p02-enoxaparin-crcl24"', 'id = "p01-metformin-egfr28"')
+    toml, prefs = course_dir / "course.toml", course_dir / "preferences.toml"
+    set_setting(toml, "n_head", "0")
+    edit(prefs, 'id = "p02-enoxaparin-crcl24"', 'id = "p01-metformin-egfr28"')
     (course_dir / "corpus" / "latin1.txt").write_bytes(b"\xe9")
-    assert len(problems(course_dir)) >= 3
+    assert sorted(problems(course_dir)) == sorted([
+        f"course.toml:{line_of(toml, 'n_head')}: model.n_head: must be positive, got 0",
+        "corpus/latin1.txt:1: encoding: not valid UTF-8; save the file as UTF-8",
+        f"preferences.toml:{line_of(prefs, 'p01-metformin-egfr28', 2)}: pair[1] (p01-metformin-egfr28).id: "
+        "duplicate id (also pair[0]); give each entry its own id",
+    ])
 
 
-def test_check_command_exits_non_zero_without_traceback(course_dir):
+def check(capsys, course: Path) -> tuple[int, str, str]:
+    """`python -m generator check`, in this process: (exit code, stdout, stderr)."""
+    code = main(["check", "--content", str(course)])
+    said = capsys.readouterr()
+    return code, said.out, said.err
+
+
+def test_check_command_exits_non_zero_without_traceback(capsys, course_dir):
     set_setting(course_dir / "course.toml", "n_head", "0")
-    result = subprocess.run([sys.executable, "-m", "generator", "check", "--content", str(course_dir)],
-                            capture_output=True, text=True)
-    assert result.returncode == 2
-    assert "model.n_head: must be positive" in result.stderr
-    assert "Traceback" not in result.stderr
+    code, out, err = check(capsys, course_dir)
+    assert code == 2 and out == ""
+    assert err.splitlines() == [f"error: 1 problem(s) in the course folder {course_dir}:",
+                                f"  {course_dir}/course.toml:{line_of(course_dir / 'course.toml', 'n_head')}: "
+                                "model.n_head: must be positive, got 0"]
 
 
-def test_check_notes_a_giveaway_word_without_failing(course_dir):
+def test_check_notes_a_giveaway_word_without_failing(capsys, course_dir):
     """Advice, not an error: a word in every rejected answer and no chosen one is named; shipped courses have none."""
     prefs = course_dir / "preferences.toml"
     prefs.write_text(re.sub(r'^rejected = "', 'rejected = "Just so you know: ', prefs.read_text(), flags=re.M))
-    runs = {name: subprocess.run([sys.executable, "-m", "generator", "check", "--content", str(path)],
-                                 capture_output=True, text=True)
-            for name, path in (("edited", course_dir), ("default", PROJECT / "content"),
-                               ("example", PROJECT / "examples" / "food-safety"))}
-    assert all(run.returncode == 0 for run in runs.values())
+    runs = {name: check(capsys, path) for name, path in (("edited", course_dir), ("default", PROJECT / "content"),
+                                                          ("example", PROJECT / "examples" / "food-safety"))}
+    assert [code for code, _, _ in runs.values()] == [0, 0, 0]
     assert 'preferences.toml: the word "just" is in 20 of the 20 rejected answers and 0 of the others' \
-        in runs["edited"].stderr
-    assert "note:" not in runs["default"].stderr and "note:" not in runs["example"].stderr
+        in runs["edited"][2]
+    assert "note:" not in runs["default"][2] and "note:" not in runs["example"][2]
+    assert all(": OK (" in out for _, out, _ in runs.values())

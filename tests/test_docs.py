@@ -462,13 +462,6 @@ def test_margin_story_is_chosen_from_the_trend(quick_build, margins, losses, exp
         assert expected in text and absent not in text
 
 
-def test_rendering_is_byte_identical_for_identical_inputs(quick_build):
-    course = load_course(CONTENT)
-    assert render_docs(course, quick_build.run) == render_docs(course, quick_build.run)
-    for name, text in render_docs(course, quick_build.run).items():
-        assert text == quick_build.text(name)
-
-
 def test_content_text_is_escaped(quick_build, tmp_path):
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content)

@@ -118,8 +118,14 @@ def test_same_content_and_seed_give_identical_runs():
     first = run_pipeline(course, quick=True, log=lambda _: None)
     second = run_pipeline(course, quick=True, log=lambda _: None)
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
-    third = run_pipeline(course.with_seed(course.settings.seed + 7), quick=True, log=lambda _: None)
-    assert third["summary"]["pretrain"]["final_val_loss"] != first["summary"]["pretrain"]["final_val_loss"]
+    # (another seed gives another run: the session's other_seed_build shows it, tests/test_page.py)
+
+
+def test_another_seed_gives_another_run(quick_run, other_seed_build):
+    assert other_seed_build.run["config"]["seed"] == quick_run["config"]["seed"] + 1
+    assert other_seed_build.run["summary"]["pretrain"]["final_val_loss"] != \
+        quick_run["summary"]["pretrain"]["final_val_loss"]
+    assert other_seed_build.run["pretrain"]["train_loss"] != quick_run["pretrain"]["train_loss"]
 
 
 @pytest.mark.parametrize("stage, name", [("pretrain", "pretraining"), ("reward", "reward model")])

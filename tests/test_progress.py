@@ -26,8 +26,19 @@ def test_plain_lines_when_not_a_terminal():
     assert feed(io.StringIO()).splitlines() == LOG
 
 
-def test_bars_with_counts_and_seconds_in_a_terminal():
-    screen = feed(Terminal())
-    assert "100/100" in screen and "20/20" in screen and " s" in screen
-    assert "\u2588" * 28 in screen                    # a full bar for a finished stage
-    assert "  done in 3.0 s\n" in screen              # notes still reach the screen
+def test_bars_with_counts_and_seconds_in_a_terminal(monkeypatch):
+    clock = {"now": 100.0}
+    monkeypatch.setattr("generator.progress.time.perf_counter", lambda: clock["now"])
+    screen = Terminal()
+    progress = Progress({"Stage 1": 100, "Stage 2": 20}, screen)
+    for line, now in zip(LOG, (100.0, 100.5, 102.5, 103.0, 104.25, 104.5)):
+        clock["now"] = now
+        progress(line)
+    progress.close()
+    drawn = screen.getvalue()
+    full, empty = "\u2588" * 28, "\u2591" * 28
+    one, two = "Stage 1: pretraining".ljust(52), "Stage 2: supervised fine-tuning".ljust(52)
+    assert f"\r{one} {empty}     0/100   0.0 s" in drawn        # a stage opens empty ...
+    assert f"\r{one} {full}   100/100   2.5 s" in drawn        # ... and its bar fills, with the seconds it took
+    assert f"\r{two} {full}     20/20   1.2 s" in drawn
+    assert "\r\033[K  done in 3.0 s\n" in drawn                                      # notes still reach the screen
