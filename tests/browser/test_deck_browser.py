@@ -13,7 +13,7 @@ from generator import deck
 from generator import format as fmt
 from generator.render import PAGE
 
-from .test_page_browser import AXE, Loaded, browser, open_page  # noqa: F401  (browser is a fixture)
+from .pages import AXE, Loaded, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -75,13 +75,25 @@ def settle_charts(loaded: Loaded) -> None:
     loaded.page.wait_for_timeout(150)
 
 
-@pytest.fixture(scope="module", params=[(1920, 1080), (1280, 720)], ids=["1080p", "720p"])
-def projector(request, browser, quick_build):  # noqa: F811
+# Records each request for full screen (headless Chromium may refuse it), before the page's scripts run.
+WATCH_FULLSCREEN = """
+window.__fullscreenAsked = 0;
+const request = Element.prototype.requestFullscreen;
+Element.prototype.requestFullscreen = function (...args) {
+  window.__fullscreenAsked += 1;
+  return request ? request.apply(this, args) : Promise.reject(new Error('no full screen'));
+};
+"""
+
+
+@pytest.fixture(params=[(1920, 1080), (1280, 720)], ids=["1080p", "720p"])
+def projector(request, browser, quick_build):
+    """The full deck on a projector's screen, in a context of its own."""
     width, height = request.param
-    loaded = open_page(browser, quick_build, width, height, fragment="#present=180")
+    loaded = open_page(browser, quick_build, width, height, fragment="#present=180", init_script=WATCH_FULLSCREEN)
     loaded.page.wait_for_selector("html.presenting .slide.is-current", timeout=5_000)
     yield loaded, (width, height)
-    loaded.page.context.close()
+    loaded.close()
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +228,21 @@ def test_overview_hide_code_and_leaving(projector):
     assert loaded.js("document.documentElement.classList.contains('presenting')")
 
 
+def test_f_asks_for_full_screen_and_stays_in_the_deck(projector):
+    loaded, _ = projector
+    page = loaded.page
+    at = current(loaded)
+    page.locator("#deck").focus()
+    page.keyboard.press("f")
+    assert loaded.js("window.__fullscreenAsked") == 1
+    assert loaded.js("document.documentElement.classList.contains('presenting')") and current(loaded) == at
+    if loaded.js("document.fullscreenElement !== null"):                # granted: F again leaves full screen
+        page.keyboard.press("f")
+        page.wait_for_function("document.fullscreenElement === null", timeout=5_000)
+        assert loaded.js("window.__fullscreenAsked") == 1
+    assert loaded.errors == []
+
+
 def test_speaker_notes_window_follows_the_slides(projector, quick_build):
     loaded, _ = projector
     page = loaded.page
@@ -245,7 +272,7 @@ def test_speaker_notes_window_follows_the_slides(projector, quick_build):
 
 
 @pytest.mark.parametrize("mode", ["scroll", "present"])
-def test_axe_finds_nothing_in_either_mode(browser, quick_build, mode):  # noqa: F811
+def test_axe_finds_nothing_in_either_mode(browser, quick_build, mode):
     loaded = open_page(browser, quick_build, 1280, 720, fragment="#present=90" if mode == "present" else "")
     try:
         if mode == "present":
@@ -254,7 +281,7 @@ def test_axe_finds_nothing_in_either_mode(browser, quick_build, mode):  # noqa: 
         result = loaded.page.evaluate("axe.run(document, {resultTypes: ['violations']})")
         assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]] == []
     finally:
-        loaded.page.context.close()
+        loaded.close()
 
 
 def test_the_page_is_valid_html(quick_build):
@@ -268,7 +295,7 @@ def test_the_page_is_valid_html(quick_build):
 
 
 @pytest.mark.parametrize("width", [1280, 1600])
-def test_the_top_bar_title_never_covers_a_section_link(browser, quick_build, width):  # noqa: F811
+def test_the_top_bar_title_never_covers_a_section_link(browser, quick_build, width):
     loaded = open_page(browser, quick_build, width, 800)
     try:
         brand, first, nav = loaded.js("""[document.querySelector('.brand').getBoundingClientRect().right,
@@ -280,4 +307,4 @@ def test_the_top_bar_title_never_covers_a_section_link(browser, quick_build, wid
         box, bar = link.bounding_box(), loaded.page.locator(".section-nav").bounding_box()
         assert box["x"] >= bar["x"] - 0.5 and box["x"] + box["width"] <= bar["x"] + bar["width"] + 0.5
     finally:
-        loaded.page.context.close()
+        loaded.close()

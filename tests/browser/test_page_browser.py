@@ -2,88 +2,34 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from generator.charts import CHARTS
-from generator.render import PAGE, SECTIONS
+from generator.content import load_course
+from generator.render import SECTIONS
+
+from ..conftest import CONTENT
+from .pages import AXE, Loaded, open_page
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-AXE = Path(__file__).parent.parent / "node" / "node_modules" / "axe-core" / "axe.min.js"
-READY = "html[data-charts=ready], html[data-charts=failed]"
 
-
-@dataclass
-class Loaded:
-    page: object
-    url: str
-    requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def js(self, expression: str, arg=None):
-        return self.page.evaluate(expression, arg)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
-
-
-def open_page(browser, build, width: int, height: int, fragment: str = "") -> Loaded:
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    loaded = Loaded(page, (build.out / PAGE).resolve().as_uri())
-
-    def route(r):
-        if r.request.url == loaded.url:
-            r.continue_()
-        else:
-            loaded.requests.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    page.on("console", lambda m: loaded.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: loaded.errors.append(str(e)))
-    page.goto(loaded.url + fragment)
-    page.wait_for_selector(READY, state="attached", timeout=30_000)
-    return loaded
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def desktop(browser, quick_build):
+    """The page at 1440x900, in a context of its own: nothing one test does reaches the next."""
     loaded = open_page(browser, quick_build, 1440, 900)
     yield loaded
-    loaded.page.context.close()
+    loaded.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def mobile(browser, quick_build):
     loaded = open_page(browser, quick_build, 390, 844)
     yield loaded
-    loaded.page.context.close()
-
-
-@pytest.fixture(autouse=True)
-def fresh_state(desktop):
-    """Each test starts from the plain screen view, whatever the one before it left."""
-    yield
-    desktop.page.emulate_media(media="screen", reduced_motion="no-preference")
-    desktop.js("""document.documentElement.classList.contains('presenting')
-                  && document.getElementById('present-exit').click();
-                  document.documentElement.classList.remove('print-handout')""")
+    loaded.close()
 
 
 @pytest.fixture(scope="module")
@@ -178,10 +124,19 @@ def test_pairs_table_sorts_filters_and_expands(desktop, quick_build):
     page.locator("button.sort[data-sort=index]").click()
     assert desktop.js(ids_in_table) == [p["id"] for p in pairs]
 
+    # the menu lists the categories in the order the pairs first use them, after "All categories"
+    first_seen = []
+    for p in pairs:
+        if p["category"] not in first_seen:
+            first_seen.append(p["category"])
+    assert desktop.js("Array.from(document.querySelectorAll('#pair-category option')).map(o => o.value)") == \
+        ["", *first_seen]
+    assert page.locator("#pair-count").text_content() == f"Showing all {len(pairs)} pairs"
     category = pairs[-1]["category"]
     page.select_option("#pair-category", category)
-    assert desktop.js(ids_in_table) == [p["id"] for p in pairs if p["category"] == category]
-    assert "of" in page.locator("#pair-count").text_content()
+    in_category = [p["id"] for p in pairs if p["category"] == category]
+    assert desktop.js(ids_in_table) == in_category
+    assert page.locator("#pair-count").text_content() == f"Showing {len(in_category)} of {len(pairs)} pairs"
     page.select_option("#pair-category", "")
     page.fill("#pair-search", pairs[3]["id"])
     assert desktop.js(ids_in_table) == [pairs[3]["id"]]
@@ -204,12 +159,45 @@ def test_pairs_table_sorts_filters_and_expands(desktop, quick_build):
     row.locator(".pair-expand").click()
 
 
-def test_the_first_screen_paints_alone_then_everything_renders(desktop):
-    """first_screen.js keeps the sections below the first screen unrendered for one frame only."""
-    assert not desktop.js("document.documentElement.classList.contains('first-screen')")
-    visibility = desktop.js("Array.from(document.querySelectorAll('main > .section')).map("
-                            "s => getComputedStyle(s).contentVisibility)")
-    assert set(visibility) == {"visible"}
+# Runs before the page's own scripts: watches <html>'s class and counts animation frames.
+WATCH_FIRST_SCREEN = """
+window.__firstScreen = {added: null, removed: null, frame: 0};
+const watch = window.__firstScreen;
+const marked = () => !!document.documentElement && document.documentElement.classList.contains('first-screen');
+new MutationObserver(() => {                  // <html> may not exist yet: watch the whole document
+  if (marked() && watch.added === null) watch.added = watch.frame;
+  if (!marked() && watch.added !== null && watch.removed === null) watch.removed = watch.frame;
+}).observe(document, {attributes: true, attributeFilter: ['class'], subtree: true});
+(function tick() {
+  requestAnimationFrame(() => { watch.frame += 1; if (watch.frame < 600) tick(); });
+})();
+"""
+
+
+def test_the_first_screen_paints_alone_then_everything_renders(browser, quick_build):
+    """first_screen.js keeps the sections below the first screen unrendered until a frame has been
+    drawn, then renders them: the class goes on before the first frame and comes off a frame or more later."""
+    loaded = open_page(browser, quick_build, 1440, 900, init_script=WATCH_FIRST_SCREEN)
+    try:
+        watched = loaded.js("window.__firstScreen")
+        assert watched["added"] == 0, "first_screen.js did not mark the first screen before the first frame"
+        assert watched["removed"] is not None and watched["removed"] >= 1, watched
+        assert not loaded.js("document.documentElement.classList.contains('first-screen')")
+        visibility = loaded.js("Array.from(document.querySelectorAll('main > .section')).map("
+                               "s => getComputedStyle(s).contentVisibility)")
+        assert set(visibility) == {"visible"}
+        # while marked, every section but the first screen's is skipped by the renderer
+        marked = loaded.js("""(() => {
+            const root = document.documentElement;
+            root.classList.add('first-screen');
+            const seen = Array.from(document.querySelectorAll('main > .section'))
+              .map(s => [s.classList.contains('hero'), getComputedStyle(s).contentVisibility]);
+            root.classList.remove('first-screen');
+            return seen; })()""")
+        assert {v for hero, v in marked if not hero} == {"hidden"} and {v for hero, v in marked if hero} <= {"visible"}
+        assert loaded.errors == []
+    finally:
+        loaded.close()
 
 
 def section_top(loaded: Loaded, anchor: str) -> float:
@@ -228,7 +216,7 @@ def test_a_link_into_the_page_lands_on_its_section(browser, quick_build, anchor)
         assert loaded.js("scrollY") > 0, "the page should open at the section, not at the top"
         assert 0 <= section_top(loaded, anchor) <= 120, "the section should sit just below the top bar"
     finally:
-        loaded.page.context.close()
+        loaded.close()
 
 
 def test_the_section_links_land_on_their_sections(desktop):
@@ -245,30 +233,67 @@ def test_sticky_nav_marks_the_section_in_view(desktop):
     assert page.locator(".topbar").bounding_box()["y"] == 0
 
 
-def test_print_is_light_expanded_and_the_handout_fits_one_page(desktop, shots):
+def pdf_pages(pdf: bytes, folder: Path, name: str) -> list[str]:
+    """The text of each page of a PDF (poppler's pdftotext)."""
+    path = folder / name
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True,
+                          timeout=120).stdout
+    return text.split("\f")[:-1]                       # one form feed after each page
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_print_is_light_expanded_and_charts_fit_the_paper(desktop):
     page = desktop.page
     page.emulate_media(media="print")
+    assert page.locator(".topbar").is_hidden()
+    assert desktop.js("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    assert page.locator(".code-body.is-folded pre").first.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+    assert page.locator("#pretraining details.qa .qa-a").first.is_visible()
+    page.set_viewport_size({"width": 1100, "height": 900})     # wide enough for charts side by side
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")     # charts take the paper's width
+    too_wide = desktop.js("Array.from(document.querySelectorAll('.chart.drawn')).filter(c => "
+                          "c.querySelector('.main-svg').getBoundingClientRect().width > "
+                          "c.closest('figure').getBoundingClientRect().width + 1).map(c => c.dataset.chart)")
+    assert too_wide == [], "a printed chart spills over its neighbour"
+
+
+def test_a_printed_copy_ends_with_the_handout_on_a_page_of_its_own(desktop, shots):
+    """Printing fires beforeprint and afterprint itself, as a browser's print dialog does."""
+    handout = load_course(CONTENT).teaching["handout"]
+    desktop.page.emulate_media(media="print")
+    pages = pdf_pages(desktop.page.pdf(format="A4", print_background=True), shots, "printed-A4.pdf")
+    assert len(pages) > 5
+    last, before = words(pages[-1]), words(pages[-2])
+    assert handout["title"] in last and handout["key_insight"][:60] in last, "the last page is not the handout"
+    assert handout["title"] not in before, "the handout starts on a page shared with the section before it"
+    assert not desktop.js("document.documentElement.classList.contains('print-handout')")
+
+
+def test_the_handout_button_prints_the_handout_alone_on_one_page(browser, quick_build, shots):
+    handout = load_course(CONTENT).teaching["handout"]
+    # window.print() opens no dialog here: it records what would be printed, and the PDF below is the print
+    loaded = open_page(browser, quick_build, 1440, 900, init_script="""
+        window.__printed = [];
+        window.print = () => window.__printed.push(document.documentElement.className);""")
     try:
-        assert page.locator(".topbar").is_hidden()
-        assert desktop.js("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
-        assert page.locator(".code-body.is-folded pre").first.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
-        assert page.locator("#pretraining details.qa .qa-a").first.is_visible()
-        page.set_viewport_size({"width": 1100, "height": 900})     # wide enough for charts side by side
-        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")     # charts take the paper's width
-        too_wide = desktop.js("Array.from(document.querySelectorAll('.chart.drawn')).filter(c => "
-                              "c.querySelector('.main-svg').getBoundingClientRect().width > "
-                              "c.closest('figure').getBoundingClientRect().width + 1).map(c => c.dataset.chart)")
-        assert too_wide == [], "a printed chart spills over its neighbour"
+        page = loaded.page
         for paper in ("A4", "Letter"):                               # the printer's paper size wins
-            page.evaluate("document.documentElement.classList.add('print-handout')")   # printing ends by removing it
-            pdf = page.pdf(format=paper, print_background=True)
-            (shots / f"handout-{paper}.pdf").write_bytes(pdf)
-            assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, paper
+            page.emulate_media(media="screen")
+            page.locator("#print-handout-2").click()
+            assert "print-handout" in loaded.js("window.__printed")[-1].split()
+            page.emulate_media(media="print")
+            pages = pdf_pages(page.pdf(format=paper, print_background=True), shots, f"handout-{paper}.pdf")
+            assert len(pages) == 1, paper
+            assert handout["title"] in words(pages[0]) and handout["key_insight"][:60] in words(pages[0])
+            # the print is over (afterprint): the next print is the whole page again
+            assert not loaded.js("document.documentElement.classList.contains('print-handout')")
+        assert len(loaded.js("window.__printed")) == 2
     finally:
-        page.evaluate("window.dispatchEvent(new Event('afterprint'))")
-        page.set_viewport_size({"width": 1440, "height": 900})
-        page.evaluate("document.documentElement.classList.remove('print-handout')")
-        page.emulate_media(media="screen")
+        loaded.close()
 
 
 def test_the_pipeline_moves_a_few_cycles_on_screen_and_pauses(desktop):
@@ -295,10 +320,7 @@ def test_reduced_motion_stops_the_animation(desktop):
     flow = "getComputedStyle(document.querySelector('.pipe-flow')).animationName"
     assert desktop.js(flow) != "none"
     page.emulate_media(reduced_motion="reduce")
-    try:
-        assert desktop.js(flow) == "none"
-    finally:
-        page.emulate_media(reduced_motion="no-preference")
+    assert desktop.js(flow) == "none"
 
 
 def test_keyboard_reaches_the_controls(desktop):
