@@ -11,6 +11,7 @@ import copy
 
 import pytest
 
+from generator import findings
 from generator.checks import Check, beats, case_twin_gap, known_word_share, run_checks, word_reliance
 from generator.stats import ALPHA
 
@@ -137,6 +138,20 @@ def test_each_check_follows_its_rule(changes, check, passed):
         "an edit of one figure changed another check's verdict"
 
 
+def test_the_position_rule_quotes_positions_16_to_31_when_two_stretches_were_measured():
+    found = {c.id: c for c in run_checks(edited(pretrain__position_val_loss=[{"loss": 2.4}, {"loss": 2.125}]))}
+    assert found["context_helps"].rule.endswith("worse than positions 16-31 (2.125)")
+
+
+def test_the_first_reward_loss_may_be_exactly_0_1_from_ln_2():
+    # (against ln 2 itself no float is exactly 0.1 away; the rule is the same at any centre)
+    summary = edited(reward__first_loss=0.1)
+    summary["theory"] = {**summary["theory"], "ln_2": 0.0}
+    assert verdicts(summary)["rm_starts_at_ln2"] is True
+    summary["reward"]["first_loss"] = 0.1001
+    assert verdicts(summary)["rm_starts_at_ln2"] is False
+
+
 def test_a_run_without_held_out_questions_has_no_generalisation_check():
     ids = [c.id for c in run_checks(edited(sft__heldout_loss=None))]
     assert "sft_generalises" not in ids and len(ids) == len(EXPECTED) - 1
@@ -182,6 +197,13 @@ def test_word_reliance_reads_the_ablation(rule, without, reading):
     assert word_reliance(summary) == reading
 
 
+def test_exactly_five_points_lower_is_still_little():
+    # 0.74 - 0.05 is 0.69 exactly in floating point (0.85 - 0.05 is not 0.80)
+    summary = {"reward": {"heldout_accuracy": 0.74, "word_rule_accuracy": 1.0}}
+    assert word_reliance({"reward": {**summary["reward"], "heldout_accuracy_without_word": 0.69}}) == "little"
+    assert word_reliance({"reward": {**summary["reward"], "heldout_accuracy_without_word": 0.689}}) == "partly"
+
+
 def test_known_word_share_counts_the_answer_words_found_in_the_course():
     course = ["Stop metformin when eGFR is below 30.", "Check the kidney function first."]
     assert known_word_share("Stop metformin now", course) == pytest.approx(2 / 3)
@@ -204,3 +226,40 @@ def test_a_near_twin_scored_far_apart_is_flagged_with_its_gap_and_wording():
     assert case_twin_gap({**TWIN, "sft_answer_score": 0.5}) is None           # scores close
     assert case_twin_gap({**TWIN, "sft_answer": "Carry on as usual; it should be fine."}) is None   # not a twin
 
+
+def test_a_twin_is_at_least_80_percent_the_same_words():
+    case = {"specific_answer": "a b c d e", "specific_score": 1.0, "sft_answer_score": -1.0}
+    assert case_twin_gap({**case, "sft_answer": "a b c d x"})["shared"] == 0.8         # 2 * 4 / 10: a twin
+    assert case_twin_gap({**case, "sft_answer": "a b c x y"}) is None                  # 2 * 3 / 10: not
+
+
+def test_a_long_answer_one_word_from_the_reference_is_a_twin():
+    """No word counts as junk, however often it occurs: the same wording is the same wording at any length."""
+    reference = " ".join(["stop", "the", "drug", "and", "check", "the", "kidneys"] * 40)      # 280 words
+    own = reference.replace("kidneys", "kidney", 1)
+    flagged = case_twin_gap({"specific_answer": reference, "specific_score": 1.0,
+                             "sft_answer": own, "sft_answer_score": -1.0})
+    assert flagged is not None and flagged["shared"] > 0.9      # (with frequent words as junk: about 0.02)
+
+
+
+# ---------------------------------------------------------------- the comparison words findings.py decides with
+# (the verdict fixture matrix, each finding and its sentence on edited runs, is tests/test_findings.py)
+
+
+@pytest.mark.parametrize("a, b, p, word", [
+    (0.8, 0.5, 0.01, "beats"), (0.8, 0.5, 0.05, "higher"), (0.8, 0.5, None, "beats"),      # p must be below 0.05
+    (0.5, 0.5, 0.0, "tie"), (0.5, 0.5, None, "tie"),
+    (0.4, 0.5, 0.01, "worse"), (0.4, 0.5, 0.05, "lower"), (0.4, 0.5, None, "worse"),
+])
+def test_compare_says_beats_only_when_higher_and_unlikely_luck(a, b, p, word):
+    assert findings.compare(a, b, p) == word
+
+
+@pytest.mark.parametrize("before, after, word", [
+    (1.0, 0.97, "fell"), (1.0, 0.98, "flat"),            # within 2% of before: flat
+    (1.0, 1.0, "flat"), (1.0, 1.02, "flat"), (1.0, 1.03, "rose"),
+    (2.0, 1.97, "flat"), (2.0, 1.95, "fell"),              # 2% of 2.0 is 0.04: below 1.96 it fell
+])
+def test_relative_change_of_a_loss(before, after, word):
+    assert findings.relative(before, after) == word

@@ -35,7 +35,7 @@ def test_signed_keeps_the_sign_of_negative_margins(x, text):
     assert fmt.signed(x) == text
 
 
-@pytest.mark.parametrize("x, text", [(0.031, "+3.1%"), (-0.027, MINUS + "2.7%"), (0.0, "+0.0%")])
+@pytest.mark.parametrize("x, text", [(0.031, "+3.1%"), (-0.027, MINUS + "2.7%"), (0.0, "+0.0%"), (0.5, "+50.0%")])
 def test_signed_pct(x, text):
     assert fmt.signed_pct(x) == text
 
@@ -70,6 +70,7 @@ def test_plain_ratio_perplexity_seconds_and_range():
 @pytest.mark.parametrize("x, text", [
     (0.004, "0.004"), (0.95, "0.95"), (0.0, "0"), (123.456, "123"), (0.0012345, "0.00123"),
     (1.5, "1.5"), (-0.25, "-0.25"), (10.0, "10"), (2.0, "2"), (1e-5, "0.00001"), (3e-4, "0.0003"),
+    (100.0, "100"), (250, "250"),                 # no decimal point: its zeros are the number's own
 ])
 def test_number_has_three_significant_digits_and_no_exponent(x, text):
     assert fmt.number(x) == text

@@ -185,8 +185,9 @@ def test_apply_gradients_uses_the_given_learning_rate():
 
 def test_count_baselines_by_hand():
     assert baselines.uniform_loss(100) == pytest.approx(math.log(100))
-    # unigram, add-one: counts of 0, 1, 2 in [0, 0, 1] are 3, 2, 1 out of 6; it predicts val[1:] = [0, 0]
-    assert baselines.unigram_loss(np.array([0, 0, 1]), np.array([1, 0, 0]), 3) == pytest.approx(-math.log(3 / 6))
+    # unigram, add-one: counts of 0, 1, 2 in [0, 0, 1] are 3, 2, 1 out of 6; it predicts val[1:] = [0, 1]
+    assert baselines.unigram_loss(np.array([0, 0, 1]), np.array([1, 0, 1]), 3) == \
+        pytest.approx(-(math.log(3 / 6) + math.log(2 / 6)) / 2)
     # bigram with alpha 1: after 0 came 0 once and 1 once, so p(1 | 0) = (1 + 1) / (2 + 3)
     assert baselines._bigram_nll(np.array([0, 0, 1]), np.array([0, 1]), 3, 1.0) == pytest.approx(-math.log(2 / 5))
 
@@ -251,6 +252,8 @@ def test_loss_by_position_averages_each_position_over_the_windows():
     m, stream = model(2), PATTERN[:60]
     rows = [token_losses(m, stream[None, s:s + 8], stream[None, s + 1:s + 9])[0] for s in range(0, 52, 4)]
     np.testing.assert_allclose(loss_by_position(m, stream, seq_len=8, stride=4), np.mean(rows, axis=0), rtol=1e-6)
+    rows = [token_losses(m, stream[None, s:s + 8], stream[None, s + 1:s + 9])[0] for s in (0, 16, 32, 48)]
+    np.testing.assert_allclose(loss_by_position(m, stream, seq_len=8), np.mean(rows, axis=0), rtol=1e-6)  # 16
 
 
 def test_pretraining_learns_a_pattern_and_logs_what_the_page_shows(one_core):
@@ -397,6 +400,9 @@ def test_the_training_log_lines_every_few_steps_and_the_last():
                                   "step    2 | loss 0.5000 | margin -0.200 | accuracy 25%",
                                   "step    4 | loss 0.3000 | margin +0.400 | accuracy 100%"]
     assert [line[:9] for line in log.lines(every=3)] == ["step    0", "step    3", "step    4"]
+    assert [line[:9] for line in log.lines()] == ["step    0", "step    4"]                 # every 4 by default
+    short = RewardLog(loss=[0.7, 0.6, 0.5, 0.4], margins=[0.0] * 4, accuracies=[0.5] * 4)
+    assert [line[:9] for line in short.lines(every=2)] == ["step    0", "step    2", "step    3"]
 
 
 def test_folds_take_turns():
