@@ -90,8 +90,8 @@ def test_missing_and_unknown_keys_point_at_their_lines(course_dir):
     edit(prefs, 'rationale = "Names the eGFR 30', 'colour = "red"\nrationale = "Names the eGFR 30')
     edit(prefs, 'category = "renal dosing"\nprompt = "Enoxaparin', 'prompt = "Enoxaparin')
     found = problems(course_dir)
-    assert f"preferences.toml:{line_of(prefs, 'colour')}: pair[0] (p01-metformin-egfr28).colour: unknown key" \
-        in "\n".join(found)
+    assert f"preferences.toml:{line_of(prefs, 'colour')}: pair[0] (p01-metformin-egfr28).colour: unknown key; " \
+        "expected id, category, prompt, chosen, rejected, rationale" in found      # no key is close: all are listed
     assert any("pair[1] (p02-enoxaparin-crcl24).category: missing" in p for p in found)
 
 
@@ -220,3 +220,20 @@ def test_check_notes_a_giveaway_word_without_failing(capsys, course_dir):
         in runs["edited"][2]
     assert "note:" not in runs["default"][2] and "note:" not in runs["example"][2]
     assert all(": OK (" in out for _, out, _ in runs.values())
+
+
+def test_a_misplaced_or_unknown_setting_says_where_it_belongs_or_what_the_table_takes(course_dir):
+    toml, teaching = course_dir / "course.toml", course_dir / "teaching.toml"
+    edit(toml, "[model]\n", "[model]\nsteps = 5\nzzz = 1\n")
+    edit(toml, "[pretrain]\n", "[pretrain]\nlearning_rate = 1\n")
+    edit(teaching, "loss of {pretrain.final_val_loss}", "loss of {nothing.like_this_at_all}")
+    found = problems(course_dir)
+    assert f"course.toml:{line_of(toml, 'steps = 5')}: model.steps: belongs under [pretrain] or [sft] or [reward] " \
+           "or [rl], not [model]; move it there" in found
+    assert f"course.toml:{line_of(toml, 'zzz')}: model.zzz: unknown key; expected block_size, n_layer, n_head, " \
+           "n_embd" in found                                     # nothing close: what [model] takes
+    assert f"course.toml:{line_of(toml, 'learning_rate')}: pretrain.learning_rate: unknown key; did you mean 'lr'?" \
+        in found                                                 # another library's name for it
+    assert any(p.startswith(f"teaching.toml:{line_of(teaching, 'nothing.like_this')}: ") and p.endswith(
+        ": unknown figure {nothing.like_this_at_all}; see docs/metrics.md for the figures you can quote")
+        for p in found)

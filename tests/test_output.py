@@ -7,6 +7,7 @@ the whole new one, never a mixture and never nothing.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import shutil
 from pathlib import Path
@@ -150,8 +151,13 @@ def test_exchange_swaps_two_folders_in_one_call(tmp_path):
     (b / "name").write_text("b")
     assert output._exchange(a, b) is True
     assert ((a / "name").read_text(), (b / "name").read_text()) == ("b", "a")
+    ctypes.set_errno(0)                             # the kernel's error must be read after this very call
     with pytest.raises(FileNotFoundError):
         output._exchange(a, tmp_path / "missing")
+    (tmp_path / "file").write_text("")
+    ctypes.set_errno(0)
+    with pytest.raises(NotADirectoryError):
+        output._exchange(a, tmp_path / "file" / "below")
 
 
 @pytest.mark.parametrize("code", [errno.EINVAL, errno.ENOSYS, errno.ENOTSUP])

@@ -505,3 +505,41 @@ def test_merging_is_left_to_right_and_never_overlaps():
     assert _merge([7, 7, 7], (7, 7), 9) == [9, 7]
     assert _merge([1, 2, 1, 2, 3], (1, 2), 5) == [5, 5, 3]
     assert _merge([2, 1], (1, 2), 5) == [2, 1]
+
+
+# ---------------------------------------------------------------- rl.py: the pieces around the objective
+
+
+def test_log_softmax_is_exact_for_large_logits_in_every_row():
+    from generator.training.rl import log_softmax
+    out = log_softmax(np.array([[1000.0, 0.0], [0.0, -1.0]]))
+    np.testing.assert_allclose(out[0], [0.0, -1000.0])
+    np.testing.assert_allclose(out[1], [-math.log(1 + math.exp(-1)), -1 - math.log(1 + math.exp(-1))])
+
+
+def test_clip_fraction_counts_answer_tokens_only():
+    from generator.training.rl import clipped_surrogate
+    log_probs = Parameter(np.array([[0.0, 0.0], [0.0, 5.0]]))        # ratio e^5 only where there is no answer
+    _, clipfrac = clipped_surrogate(log_probs, np.zeros((2, 2)), np.array([1.0, 1.0]),
+                                    np.array([[1.0, 1.0], [1.0, 0.0]]), clip=0.2)
+    assert clipfrac == 0.0
+
+
+def test_with_nothing_to_learn_rl_leaves_the_policy_exactly_as_it_was():
+    """A judge that scores every answer alike gives every answer an advantage of 0, and at the reference the KL
+    has no gradient: no update, and no weight decay either (RLConfig's weight_decay is 0)."""
+    reference, rm = model(9), judge(10)
+    rm.head.weight.data[...] = 0.0
+    policy = copy.deepcopy(reference)
+    cfg = RLConfig(steps=2, prompts_per_step=2, samples_per_prompt=2, max_tokens=3, lr=0.1, beta=0.5, epochs=2)
+    reinforce(policy, reference, rm, [[2, 3], [4, 5]], cfg, np.random.default_rng(1), 0, 1, log=quiet)
+    assert all((p.data == q.data).all() for p, q in zip(policy.parameters(), reference.parameters()))
+
+
+def test_a_diverging_rl_step_names_its_stage_and_step():
+    reference, rm = model(9), judge(10)
+    cfg = RLConfig(steps=3, prompts_per_step=2, samples_per_prompt=2, max_tokens=3, lr=1e30, grad_clip=1e30,
+                   epochs=2)
+    with pytest.raises(TrainingDiverged, match=r"^RL: loss became (nan|inf) at step \d;"), np.errstate(all="ignore"):
+        reinforce(copy.deepcopy(reference), reference, rm, [[2, 3], [4, 5]], cfg, np.random.default_rng(1), 0, 1,
+                  log=quiet)
