@@ -1,5 +1,7 @@
 """Every autograd operation's backward pass agrees with finite differences."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -47,6 +49,8 @@ OPS = {
     "transpose": (lambda a: a.transpose(2, 0, 1), (2, 3, 4)),
     "getitem rows (repeated)": (lambda a: a[np.array([0, 2, 0])], (3, 4)),
     "getitem pairs": (lambda a: a[np.arange(2), np.array([1, 3])], (2, 4, 3)),
+    "getitem repeated pairs": (lambda a: a[np.array([0, 0, 1]), np.array([2, 2, 0])], (2, 4)),
+    "mul broadcasting 1 to 2": (lambda a, b: a * b, (3, 2), (3, 1)),
     "sum": (lambda a: a.sum(), (3, 4)),
     "mean": (lambda a: a.mean(), (3, 4)),
     "gelu": (lambda a: a.gelu(), (3, 4)),
@@ -100,3 +104,22 @@ def test_causal_softmax_gradient_and_mask(shape):
         visible = T_key - T_query + row + 1           # keys up to and including this query's position
         assert np.all(p[..., row, visible:] == 0)
         np.testing.assert_allclose(p[..., row, :visible].sum(-1), 1.0)
+
+
+def test_clip_passes_the_gradient_at_its_bounds_and_not_beyond():
+    a = Parameter(np.array([-0.5, 0.7, 0.0, -0.6, 0.8]))
+    a.clip(-0.5, 0.7).sum().backward()
+    np.testing.assert_array_equal(a.grad, [1.0, 1.0, 1.0, 0.0, 0.0])
+
+
+def test_softmax_losses_are_exact_for_large_logits_in_every_row():
+    logits = np.array([[[1000.0, 0.0], [0.0, -1.0]]])                  # (1, 2, 2): very different scales
+    targets = np.array([[0, 1]])
+    expected = (0.0 + (1 + math.log(1 + math.exp(-1)))) / 2
+    assert float(Tensor(logits).cross_entropy(targets).data) == pytest.approx(expected)
+    np.testing.assert_allclose(Tensor(logits).log_softmax().data[0, 0], [0.0, -1000.0])
+
+
+def test_constants_take_the_dtype_of_the_tensor_they_meet():
+    x = Tensor(np.ones(3, dtype=np.float32))
+    assert (x - 1.0).data.dtype == np.float32 and (x * 2).data.dtype == np.float32

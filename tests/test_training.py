@@ -92,14 +92,15 @@ def test_cosine_schedule_without_steps_after_warmup_does_not_divide_by_zero():
 def test_adamw_two_steps_by_hand():
     vector, matrix = Parameter(np.array([1.0])), Parameter(np.array([[2.0]]))
     untouched = Parameter(np.array([3.0]))                     # no gradient: no update, no decay
-    opt = AdamW([vector, matrix, untouched], lr=0.1, betas=(0.9, 0.95), eps=0.0, weight_decay=0.5)
-    assert opt.decay == [0.0, 0.5, 0.0]                        # only matrices decay
+    opt = AdamW([untouched, vector, matrix], lr=0.1, betas=(0.9, 0.95), eps=0.0, weight_decay=0.5)
+    assert opt.decay == [0.0, 0.0, 0.5]                        # only matrices decay
+    assert AdamW([matrix], lr=0.1).decay == [0.1]              # by default, 0.1
     vector.grad, matrix.grad = np.array([0.5]), np.array([[0.5]])
     opt.step()
     # m = 0.1 * 0.5 = 0.05, v = 0.05 * 0.25 = 0.0125; m_hat = 0.5, v_hat = 0.25: a step of lr * 0.5 / 0.5
     assert vector.data[0] == pytest.approx(1.0 - 0.1)
     assert matrix.data[0, 0] == pytest.approx(2.0 * (1 - 0.1 * 0.5) - 0.1)     # decay first, then the step
-    assert untouched.data[0] == 3.0 and not opt.m[2].any() and not opt.v[2].any()
+    assert untouched.data[0] == 3.0 and not opt.m[0].any() and not opt.v[0].any()
     vector.grad = np.array([-1.0])
     opt.step()
     m = 0.9 * 0.05 + 0.1 * -1.0                                # -0.055
@@ -168,7 +169,7 @@ def test_optimise_takes_a_fresh_gradient_clips_it_and_steps():
     np.testing.assert_allclose(p.grad, np.array([1.0, -2.0]) / math.sqrt(5))   # clipped to norm 1
     np.testing.assert_allclose(p.data, [1.0 - 0.1, -2.0 + 0.1])                 # Adam's first step: lr * sign
     assert opt.lr == 0.1
-    with pytest.raises(TrainingDiverged):
+    with pytest.raises(TrainingDiverged, match=r"^test: loss became nan at step 1;"):
         optimise(opt, Tensor(np.array(math.nan)), 0.1, 1.0, "test", 1)
 
 
@@ -223,6 +224,12 @@ def test_batches_and_windows_are_the_stream_and_the_stream_shifted_by_one():
     assert y.tolist() == [[1, 2, 3, 4], [3, 4, 5, 6], [5, 6, 7, 8]]
 
 
+def test_batches_start_anywhere_a_whole_window_and_its_targets_fit():
+    tokens = np.arange(9)                                      # seq_len 6: starts 0 and 1 (target up to token 7)
+    starts = {int(get_batch(np.random.default_rng(seed), tokens, 1, 6)[0][0, 0]) for seed in range(40)}
+    assert starts == {0, 1}
+
+
 def test_token_losses_are_the_loss_before_averaging():
     m = model()
     x, y = windows(PATTERN[:40], seq_len=8, stride=8)
@@ -235,7 +242,7 @@ def test_token_losses_are_the_loss_before_averaging():
     assert token_losses(flat, x, y) == pytest.approx(np.full((4, 8), math.log(CFG.vocab_size)))
 
 
-@pytest.mark.parametrize("length", [33, 30, 25])      # 4 whole windows of 8; and a shorter last one
+@pytest.mark.parametrize("length", [33, 32, 30, 25, 5])     # 4 whole windows of 8; a shorter last one; none whole
 def test_validation_loss_covers_every_token_once(length):
     m, stream = model(1), PATTERN[:length]
     total, count, start = 0.0, 0, 0
@@ -543,3 +550,30 @@ def test_a_diverging_rl_step_names_its_stage_and_step():
     with pytest.raises(TrainingDiverged, match=r"^RL: loss became (nan|inf) at step \d;"), np.errstate(all="ignore"):
         reinforce(copy.deepcopy(reference), reference, rm, [[2, 3], [4, 5]], cfg, np.random.default_rng(1), 0, 1,
                   log=quiet)
+
+
+# ---------------------------------------------------------------- model.py: generation
+
+
+def test_sampling_draws_from_the_softmax_at_the_temperature():
+    from generator.training.model import next_tokens
+    logits = np.array([[2.0, 1.0, 0.0, -1.0], [1.0, 3.0, 0.5, 0.0], [-998.0, -999.0, -1000.0, -1001.0]])
+    for temperature in (0.5, 1.0, 2.0):
+        for seed in range(20):
+            z = logits / temperature
+            p = np.exp(z - z.max(axis=1, keepdims=True))
+            cdf = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
+            u = np.random.default_rng(seed).random((3, 1))          # the draw next_tokens makes
+            expected = [int(np.searchsorted(cdf[i], u[i, 0], side="left")) for i in range(3)]
+            got = next_tokens(logits, np.random.default_rng(seed), temperature)
+            assert got.tolist() == [min(e, 3) for e in expected], (temperature, seed)
+    assert next_tokens(logits, None, 1.0).tolist() == [0, 1, 0]                   # greedy: the most likely
+
+
+def test_generation_budgets_of_zero_and_one_and_the_default_temperature():
+    from generator.training.model import generate
+    m = model(3)
+    assert generate(m, [[1, 2], [3]], 0) == [[], []]
+    assert [len(out) for out in generate(m, [[1, 2], [3]], 1)] == [1, 1]
+    assert generate(m, [[1, 2]], 5, np.random.default_rng(4)) == \
+        generate(m, [[1, 2]], 5, np.random.default_rng(4), temperature=1.0)
