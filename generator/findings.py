@@ -122,7 +122,8 @@ def facts(run: dict, course_texts: list[str]) -> dict:
 # ---- the checks: each check of generator/checks.py is a finding too ----------------------------
 CHECKS = ("untrained_near_ln_v", "val_below_uniform", "val_below_bigram", "context_helps", "sft_loss_drop",
           "sft_token_accuracy", "sft_generalises", "rm_starts_at_ln2", "rm_train_accuracy",
-          "rm_heldout_accuracy", "rm_beats_baselines")
+          "rm_heldout_accuracy", "rm_beats_baselines", "rl_reward_rises", "rl_rubric_holds", "rl_beats_best_of_n",
+          "rl_kl_restrains")
 
 
 OPTIONAL_CHECKS = ("sft_generalises",)     # measured only when the course holds questions back

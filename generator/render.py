@@ -49,6 +49,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("sft", "Stage 2: Supervised fine-tuning"),
     ("reward", "Stage 3: The reward model"),
     ("pairs", "The preference pairs"),
+    ("rl", "Stage 4: Reinforcement learning"),
     ("why-three", "Why all three stages"),
     ("case", "One case through every stage"),
     ("exercises", "Exercises"),

@@ -248,7 +248,9 @@ ALL_MET = set_(pretrain__initial_loss=lambda f: f["theory"]["ln_vocab"], pretrai
                sft__final_token_accuracy=0.95, sft__heldout_first_loss=3.0, sft__heldout_loss=2.5,
                reward__first_loss=lambda f: ln2(f), reward__train_accuracy=1.0, reward__heldout_accuracy=0.95,
                reward__heldout_mean_margin=1.0, reward__strongest_baseline_accuracy=0.6,
-               reward__vs_strongest_baseline_p=0.01)
+               reward__vs_strongest_baseline_p=0.01, rl__reward_before=0.0, rl__reward_after=0.5,
+               rl__rubric_before=0.3, rl__rubric_after=0.4, rl__best_of_n_reward=0.2, rl__vs_best_of_n_p=0.01,
+               rl__kl_after=0.1, rl__beta0_kl_after=1.0)
 MISSES = {"untrained_near_ln_v": set_(pretrain__initial_loss=lambda f: f["theory"]["ln_vocab"] * 1.2),
           "val_below_uniform": set_(pretrain__final_val_loss=lambda f: f["theory"]["ln_vocab"] * 0.8,
                                     pretrain__bigram_val_loss=lambda f: f["theory"]["ln_vocab"]),
@@ -260,7 +262,11 @@ MISSES = {"untrained_near_ln_v": set_(pretrain__initial_loss=lambda f: f["theory
           "rm_starts_at_ln2": set_(reward__first_loss=1.0),
           "rm_train_accuracy": set_(reward__train_accuracy=0.95),
           "rm_heldout_accuracy": set_(reward__heldout_accuracy=0.7, reward__vs_strongest_baseline_p=0.01),
-          "rm_beats_baselines": set_(reward__vs_strongest_baseline_p=0.3)}
+          "rm_beats_baselines": set_(reward__vs_strongest_baseline_p=0.3),
+          "rl_reward_rises": set_(rl__reward_after=-0.1),
+          "rl_rubric_holds": set_(rl__rubric_after=0.2),
+          "rl_beats_best_of_n": set_(rl__vs_best_of_n_p=0.3),
+          "rl_kl_restrains": set_(rl__kl_after=2.0)}
 for _check in findings.CHECKS:
     MATRIX[_check] = {"met": ALL_MET, "missed": both(ALL_MET, MISSES[_check])}
 MATRIX["sft_generalises"]["absent"] = set_(sft__heldout_loss=None)
@@ -385,7 +391,7 @@ def test_empty_answers_are_said_to_be_empty(course, quick_run):
 def test_every_check_met_says_so_and_nothing_more(course, quick_run):
     files = render(course, fx.all_met(quick_run))
     for text in (files[PAGE], files[GUIDE]):
-        assert "All 11 checks were met." in text
+        assert "All 15 checks were met." in text
         assert "every stage learned" not in text
 
 

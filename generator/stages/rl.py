@@ -70,7 +70,8 @@ class Evaluation:
         return {"score": float(np.mean(judged["scores"])), "rubric_score": float(np.mean(judged["rubric"])),
                 "length": float(np.mean(judged["lengths"])), "kl": float(self.kl(model, group, answers).mean()),
                 "question_scores": _per_question(judged["scores"], len(self.prompts)),
-                "question_rubric": _per_question(judged["rubric"], len(self.prompts))}
+                "question_rubric": _per_question(judged["rubric"], len(self.prompts)),
+                "samples": judged["texts"][::EVAL_SAMPLES]}             # one sampled answer per question
 
 
 def train_policy(sft_model: GPT, prompts: list[list[int]], cfg: RLConfig, evaluation: Evaluation) -> tuple[GPT, dict]:
@@ -156,6 +157,7 @@ def summarise(part: dict) -> dict:
         "beta0_reward_after": after0["score"], "beta0_rubric_after": after0["rubric_score"],
         "beta0_kl_after": after0["kl"], "beta0_kl_final": free["kl"][-1], "beta0_length_after": after0["length"],
         "first_score": main["scores"][0], "final_score": main["scores"][-1],
+        "clipfrac_mean": float(np.mean(main["clipfrac"])),
         "steps": len(main["scores"]), "prompts": part["prompts"], "questions": len(part["questions"]),
         "beta": part["beta"], "samples_per_prompt": part["samples_per_prompt"],
         "eval_samples": part["eval_samples"],

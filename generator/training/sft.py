@@ -23,15 +23,15 @@ from .pretrain import get_batch, next_token_loss
 
 @dataclass(frozen=True)
 class SFTConfig:
-    steps: int = 180
+    steps: int = 300
     batch_size: int = 8             # demonstrations per step
-    lr: float = 3e-3
+    lr: float = 5e-3
     warmup: int = 10
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     replay_rows: int = 4            # corpus windows mixed into every step
     replay_len: int = 0             # their length in tokens; 0: the pretraining window (see content.py)
-    replay_weight: float = 1.0      # the weight of their next-token loss
+    replay_weight: float = 2.0      # the weight of their next-token loss
     eval_every: int = 10            # measure training and held-out answers every this many steps
 
 
