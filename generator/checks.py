@@ -133,6 +133,16 @@ def known_word_share(text: str, course_texts: list[str]) -> float:
     return sum(w in vocabulary for w in used) / len(used) if used else 0.0
 
 
+def word_variety(text: str) -> float:
+    """Distinct words over all words of a text: near 1 for prose, low for a text that repeats a few words."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return len(set(words)) / len(words) if words else 0.0
+
+
+def distinct_long_words(text: str) -> int:
+    return len({w for w in re.findall(r"[a-z]+", text.lower()) if len(w) >= LONG_WORD})
+
+
 CLOSE_CALL = 0.4    # a margin smaller than this is under 60% under Bradley-Terry: a near coin flip
 NEAR_TWIN = 0.8     # answers sharing this much of their wording say nearly the same thing
 

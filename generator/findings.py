@@ -24,7 +24,18 @@ from collections.abc import Callable
 import numpy as np
 
 from . import stats
-from .checks import CLOSE_CALL, NEAR_TWIN, READABLE, WORD_SHORTCUT, known_word_share, run_checks, twin, word_reliance
+from .checks import (
+    CLOSE_CALL,
+    NEAR_TWIN,
+    READABLE,
+    WORD_SHORTCUT,
+    distinct_long_words,
+    known_word_share,
+    run_checks,
+    twin,
+    word_reliance,
+    word_variety,
+)
 from .contamination import LEAK
 from .stats import ALPHA
 
@@ -73,6 +84,24 @@ def _trend(values: list[float]) -> dict:
             "steps": len(values) - 1}
 
 
+VARIETY = 0.5     # a text with fewer distinct words than half its words repeats itself: "do do do do"
+FEW_WORDS = 3     # ... and one with fewer distinct words of 3+ letters says too little to read
+
+
+def _words(text: str, course_texts: list[str]) -> dict:
+    return {"share": known_word_share(text, course_texts), "variety": word_variety(text),
+            "distinct": distinct_long_words(text)}
+
+
+def reads_as(m: dict) -> str:
+    """What a model's text reads as, from its word measures: 'repetitive' (a handful of words over and over),
+    'garbled' (under READABLE of its distinct 3+-letter words are words of the course) or 'words' (made of the
+    course's words: a number about the words, not a judgement of sense)."""
+    if m["variety"] < VARIETY or m["distinct"] < FEW_WORDS:
+        return "repetitive"
+    return "words" if m["share"] >= READABLE else "garbled"
+
+
 def _rejected_longer(pair: dict) -> bool:
     return pair["rejected_chars"] > pair["chosen_chars"]
 
@@ -94,6 +123,7 @@ def facts(run: dict, course_texts: list[str]) -> dict:
     answers = run["sft"]["answers"]
     trained, heldout = [a for a in answers if not a["heldout"]], [a for a in answers if a["heldout"]]
     written = [a["after"] for a in heldout if a["after"].strip()]
+    reads = [reads_as(_words(text, course_texts)) for text in written]
     case = run["case"]
     shared, gap = twin(case)
     return {**run["summary"],
@@ -104,7 +134,8 @@ def facts(run: dict, course_texts: list[str]) -> dict:
                 "heldout_lowest_step": _lowest_step(run["sft"]),
                 "heldout": len(heldout), "heldout_empty": len(heldout) - len(written),
                 # the share of the held-out answers' words that are words of the course (empty answers aside)
-                "heldout_word_share": known_word_share(" ".join(written), course_texts) if written else 0.0},
+                "heldout_word_share": known_word_share(" ".join(written), course_texts) if written else 0.0,
+                **{f"heldout_{kind}": reads.count(kind) for kind in ("words", "garbled", "repetitive")}},
         "reward": {"vs_word_p": stats.sign_test(right, np.array(r["baselines"]["one_word"])),
                    "vs_bag_p": stats.sign_test(right, np.array(r["baselines"]["bag_of_tokens"])),
                    "expected_accuracy": float(np.mean(sigmoid)),
@@ -115,6 +146,7 @@ def facts(run: dict, course_texts: list[str]) -> dict:
                    "chosen": _trend(history["rewards/chosen"]), "rejected": _trend(history["rewards/rejected"]),
                    "final_accuracy": history["rewards/accuracies"][-1]},
         "case": {"answer_word_share": known_word_share(case["sft_answer"], course_texts),
+                 "answer_reads_as": reads_as(_words(case["sft_answer"], course_texts)),
                  "twin_shared": shared, "twin_gap": gap},
     }}
 
@@ -298,16 +330,20 @@ def _sft_transfer(s: dict) -> str:
     return "most" if share >= 0.75 else "part" if share >= 0.25 else "little" if share > 0 else "none"
 
 
-@finding("sft_heldout_answers", ("readable", "garbled", "empty", "none"))
+@finding("sft_heldout_answers", ("readable", "garbled", "repetitive", "empty", "none"))
 def _sft_heldout_answers(s: dict) -> str:
-    """What the fine-tuned model writes to the held-out questions: mostly words of the course (READABLE of its
-    words or more), garbled, or nothing at all for most of them."""
+    """What the fine-tuned model writes to the held-out questions (each answer read by reads_as): 'empty' when
+    most are empty; 'readable' when at least half of those written are made of the course's words; else
+    'repetitive' or 'garbled', whichever more of them are."""
     d = s["derived"]["sft"]
     if not d["heldout"]:
         return "none"
     if d["heldout_empty"] * 2 > d["heldout"]:
         return "empty"
-    return "readable" if d["heldout_word_share"] >= READABLE else "garbled"
+    written = d["heldout"] - d["heldout_empty"]
+    if d["heldout_words"] * 2 >= written:
+        return "readable"
+    return "repetitive" if d["heldout_repetitive"] >= d["heldout_garbled"] else "garbled"
 
 
 @finding("sft_empty_answers", ("some", "none"))
@@ -326,10 +362,10 @@ def _sft_drift(s: dict) -> str:
     return "drift" if d["trained_verbatim"] < d["trained"] else "verbatim"
 
 
-@finding("case_answer", ("readable", "garbled"))
+@finding("case_answer", ("readable", "garbled", "repetitive"))
 def _case_answer(s: dict) -> str:
-    """The fine-tuned model's answer to the case: mostly words of the course, or garbled."""
-    return "readable" if s["derived"]["case"]["answer_word_share"] >= READABLE else "garbled"
+    """The fine-tuned model's answer to the case, read by reads_as."""
+    return {"words": "readable"}.get(s["derived"]["case"]["answer_reads_as"], s["derived"]["case"]["answer_reads_as"])
 
 
 # ---- stage 3: the reward model ------------------------------------------------------------------
@@ -548,7 +584,7 @@ def _case_own_answer(s: dict) -> str:
     CLOSE_CALL, or where it falls."""
     c = s["case"]
     own, specific, vague = c["sft_answer_score"], c["specific_score"], c["vague_score"]
-    if s["derived"]["case"]["answer_word_share"] < READABLE and own > min(specific, vague):
+    if s["derived"]["case"]["answer_reads_as"] != "words" and own > min(specific, vague):
         return "nonsense_above_both" if own > max(specific, vague) else \
             "nonsense_above_specific" if own > specific else "nonsense_above_vague"
     if max(own, specific, vague) - min(own, specific, vague) < CLOSE_CALL:

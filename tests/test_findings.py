@@ -127,8 +127,12 @@ MATRIX = {
                      "little": set_(**HELD, sft__heldout_loss=2.9), "none": set_(**HELD, sft__heldout_loss=3.2),
                      "n/a": set_(sft__heldout_loss=None)},
     "sft_heldout_answers": {
-        "readable": set_(derived__sft__heldout=8, derived__sft__heldout_empty=0, derived__sft__heldout_word_share=0.9),
-        "garbled": set_(derived__sft__heldout=8, derived__sft__heldout_empty=0, derived__sft__heldout_word_share=0.5),
+        "readable": set_(derived__sft__heldout=8, derived__sft__heldout_empty=0, derived__sft__heldout_words=6,
+                         derived__sft__heldout_garbled=2, derived__sft__heldout_repetitive=0),
+        "garbled": set_(derived__sft__heldout=8, derived__sft__heldout_empty=0, derived__sft__heldout_words=2,
+                        derived__sft__heldout_garbled=5, derived__sft__heldout_repetitive=1),
+        "repetitive": set_(derived__sft__heldout=8, derived__sft__heldout_empty=1, derived__sft__heldout_words=0,
+                           derived__sft__heldout_garbled=2, derived__sft__heldout_repetitive=5),
         "empty": set_(derived__sft__heldout=8, derived__sft__heldout_empty=8),
         "none": set_(derived__sft__heldout=0)},
     "sft_empty_answers": {"some": set_(derived__sft__heldout_empty=2), "none": set_(derived__sft__heldout_empty=0)},
@@ -137,8 +141,9 @@ MATRIX = {
                   "verbatim": set_(sft__final_token_accuracy=0.95, derived__sft__trained=24,
                                    derived__sft__trained_verbatim=24),
                   "undertrained": set_(sft__final_token_accuracy=0.5)},
-    "case_answer": {"readable": set_(derived__case__answer_word_share=0.95),
-                    "garbled": set_(derived__case__answer_word_share=0.4)},
+    "case_answer": {v: set_(derived__case__answer_reads_as=r) for v, r in (("readable", "words"),
+                                                                          ("garbled", "garbled"),
+                                                                          ("repetitive", "repetitive"))},
     "rm_loss": {"fell": set_(reward__first_loss=0.69, reward__final_loss=0.1),
                 "flat": set_(reward__first_loss=0.69, reward__final_loss=0.69),
                 "rose": set_(reward__first_loss=0.69, reward__final_loss=0.9)},
@@ -202,19 +207,19 @@ MATRIX = {
                         "barely": set_(case__specific_score=0.1, case__vague_score=0.0),
                         "reversed": set_(case__specific_score=-0.5, case__vague_score=0.0)},
     "case_own_answer": {
-        "nonsense_above_both": set_(derived__case__answer_word_share=0.3, case__specific_score=-0.685,
+        "nonsense_above_both": set_(derived__case__answer_reads_as="garbled", case__specific_score=-0.685,
                                     case__vague_score=-1.0, case__sft_answer_score=0.619),
-        "nonsense_above_specific": set_(derived__case__answer_word_share=0.3, case__specific_score=-0.685,
+        "nonsense_above_specific": set_(derived__case__answer_reads_as="garbled", case__specific_score=-0.685,
                                         case__vague_score=1.0, case__sft_answer_score=0.619),
-        "nonsense_above_vague": set_(derived__case__answer_word_share=0.3, case__specific_score=1.0,
+        "nonsense_above_vague": set_(derived__case__answer_reads_as="garbled", case__specific_score=1.0,
                                      case__vague_score=-1.0, case__sft_answer_score=0.619),
-        "close": set_(derived__case__answer_word_share=0.9, case__specific_score=0.1, case__vague_score=0.0,
+        "close": set_(derived__case__answer_reads_as="words", case__specific_score=0.1, case__vague_score=0.0,
                       case__sft_answer_score=0.2),
-        "above_both": set_(derived__case__answer_word_share=0.9, case__specific_score=1.0, case__vague_score=0.0,
+        "above_both": set_(derived__case__answer_reads_as="words", case__specific_score=1.0, case__vague_score=0.0,
                            case__sft_answer_score=2.0),
-        "below_both": set_(derived__case__answer_word_share=0.9, case__specific_score=1.0, case__vague_score=0.0,
+        "below_both": set_(derived__case__answer_reads_as="words", case__specific_score=1.0, case__vague_score=0.0,
                            case__sft_answer_score=-1.0),
-        "between": set_(derived__case__answer_word_share=0.9, case__specific_score=1.0, case__vague_score=0.0,
+        "between": set_(derived__case__answer_reads_as="words", case__specific_score=1.0, case__vague_score=0.0,
                         case__sft_answer_score=0.5)},
     "case_twin": {"brittle": set_(derived__case__twin_shared=0.9, derived__case__twin_gap=-0.949),
                   "none": set_(derived__case__twin_shared=0.9, derived__case__twin_gap=-0.2)},
@@ -344,7 +349,7 @@ def test_an_interval_that_holds_the_baseline_is_not_distinguishable(course, quic
     """Issue 10, item 13 (seed 3): 65% against the length rule's 50%, p = 0.18, is no win."""
     files = render(course, fx.interval_holds_baseline(quick_run))
     for text in files.values():
-        assert "beats it" not in text and "does better, by a paired sign test" not in text
+        assert "beats it" not in text and "alone it does better" not in text
     assert "is higher, but not distinguishable from it" in files[PAGE]
     assert "p = 0.18" in files[GUIDE]
 
@@ -451,3 +456,14 @@ def test_contamination_is_reported(course, quick_run):
     clean = render(course, fx.edited(quick_run, data__heldout_sft_overlap=0.0, data__preference_overlap=0.0,
                                      data__case_overlap=0.0))
     assert "None shares more than 10%" in clean[GUIDE]
+
+
+def test_a_text_reads_as_words_garbled_or_repetitive(course):
+    texts = course.texts()
+
+    def reads(text):
+        return findings.reads_as(findings._words(text, texts))
+    assert reads("AIDs ck do do do do do do do do d") == "repetitive"        # the quick run's case answer
+    assert reads("R the chechechechechechechechechech") == "repetitive"
+    assert reads(fx.GARBLED) == "garbled"
+    assert reads(course.case.specific_answer) == "words"
