@@ -235,9 +235,9 @@ def _train_vs_val(s: dict) -> str:
 
 @finding("epochs", ("many", "few", "about_once", "part"))
 def _epochs(s: dict) -> str:
-    """How many times pretraining read its training text: 3 or more, 1.5 to 3, 0.75 to 1.5, or less."""
+    """How many times pretraining read its training text: 3 or more, 2 to 3, 0.75 to 2 (once or twice), or less."""
     n = s["derived"]["pretrain"]["epochs"]
-    return "many" if n >= 3 else "few" if n >= 1.5 else "about_once" if n >= 0.75 else "part"
+    return "many" if n >= 3 else "few" if n >= 2 else "about_once" if n >= 0.75 else "part"
 
 
 @finding("context", ("helps", "flat", "hurts"))
