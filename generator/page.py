@@ -14,7 +14,7 @@ import textwrap
 from jinja2 import Environment
 from markupsafe import Markup
 
-from . import assets, charts
+from . import assets, charts, playground_view
 from .render import ALIGNMENT, GUIDE
 from .source import SHORT_LINES, Excerpt, highlight_css
 from .training.tokenizer import ASSISTANT, END, USER
@@ -38,6 +38,8 @@ CARDS: dict[str, tuple[str, str] | None] = {
     "rm_beats_baselines": None,
 }
 
+# the playground's own stylesheet and scripts (templates/page/), inlined and allowed by hash like page.js
+PLAYGROUND_CODE = (("playground.css", "style"), ("playground_model.js", "script"), ("playground.js", "script"))
 TOKEN_COLOURS = 6       # token chips cycle through this many background tints
 MERGES_SHOWN = 12
 
@@ -108,9 +110,12 @@ def page_view(view: dict, env: Environment) -> dict:
         fold_lines=SHORT_LINES), "style")
     js = assets.inline_code(env.loader.get_source(env, "page/page.js")[0], "script")
     first_screen_js = assets.inline_code(env.loader.get_source(env, "page/first_screen.js")[0], "script")
+    pg = {name: assets.inline_code(env.loader.get_source(env, f"page/{name}")[0], tag) for name, tag in PLAYGROUND_CODE}
     chart_data = {"template": charts.TEMPLATE, "config": charts.CONFIG, "figures": charts.figures(run)}
-    csp = assets.content_security_policy([assets.csp_hash(first_screen_js), assets.csp_hash(js), bundle.sha256],
-                                         [assets.csp_hash(css), assets.csp_hash("")])
+    csp = assets.content_security_policy(
+        [assets.csp_hash(first_screen_js), assets.csp_hash(js), bundle.sha256,
+         assets.csp_hash(pg["playground_model.js"]), assets.csp_hash(pg["playground.js"])],
+        [assets.csp_hash(css), assets.csp_hash(""), assets.csp_hash(pg["playground.css"])])
     docs = {ex.symbol: docstring(ex) for excerpts in view["code"].values() for ex in excerpts}
     case = run["case"]
     return {
@@ -126,4 +131,15 @@ def page_view(view: dict, env: Environment) -> dict:
         "case_bars": bars({"specific": case["specific_score"], "vague": case["vague_score"],
                            "sft": case["sft_answer_score"]}),
         "chat": {"user": USER, "assistant": ASSISTANT, "end": END},
+        **playground_page(view, pg),
     }
+
+
+def playground_page(view: dict, code: dict[str, str]) -> dict:
+    """The playground section's template variables: its models, data, weights, snapshot and inlined code."""
+    data = playground_view.page_data(view)
+    return {"pg_models": playground_view.models(view), "pg_data": data, "pg_snapshot": playground_view.snapshot(view),
+            "pg_data_json": Markup(assets.json_script(data, sort_keys=True)),
+            "pg_weights_json": Markup(assets.json_script(playground_view.weights(view["run"]), sort_keys=True)),
+            "pg_css": Markup(code["playground.css"]), "pg_model_js": Markup(code["playground_model.js"]),
+            "pg_js": Markup(code["playground.js"])}
