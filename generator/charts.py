@@ -167,7 +167,7 @@ def pretrain_loss(run: dict) -> dict:
 def sft_loss(run: dict) -> dict:
     sft = run["sft"]
     colour, tint = STAGE_COLOURS["sft"], STAGE_TINTS["sft"]
-    steps = list(range(len(sft["loss"])))
+    steps = sft["steps"]
     traces = [_line(steps, sft["loss"], "Training questions", colour,
                     [f"Step {fmt.integer(s)}: loss on answer tokens {fmt.loss(v)}"
                      for s, v in zip(steps, sft["loss"])], width=2.6)]
@@ -184,7 +184,7 @@ def sft_loss(run: dict) -> dict:
 def sft_accuracy(run: dict) -> dict:
     sft = run["sft"]
     colour, tint = STAGE_COLOURS["sft"], STAGE_TINTS["sft"]
-    steps = list(range(len(sft["token_accuracy"])))
+    steps = sft["steps"]
     traces = [_line(steps, sft["token_accuracy"], "Training questions", colour,
                     [f"Step {fmt.integer(s)}: {fmt.pct(v)} of answer tokens right"
                      for s, v in zip(steps, sft["token_accuracy"])], width=2.6)]

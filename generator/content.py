@@ -14,11 +14,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import figures, source
+from . import deck, figures, source
 from .format import METRICS, unknown_placeholders
 from .training.model import GPTConfig
 from .training.pretrain import PretrainConfig
 from .training.reward import RewardConfig
+from .training.rl import RLConfig
 from .training.reward_baselines import giveaway_word, words
 from .training.sft import SFTConfig
 from .training.tokenizer import END_OF_TEXT, SPECIAL_TOKENS, Tokenizer, chat_example, train_bpe
@@ -26,10 +27,12 @@ from .training.tokenizer import END_OF_TEXT, SPECIAL_TOKENS, Tokenizer, chat_exa
 MIN_PREFERENCE_PAIRS = 4
 STAGES = ("pretrain", "sft", "reward", "rl")
 QUESTION_STAGES = (*STAGES, "overall")
-TRAINING_TABLES = {"model": GPTConfig, "pretrain": PretrainConfig, "sft": SFTConfig, "reward": RewardConfig}
+TRAINING_TABLES = {"model": GPTConfig, "pretrain": PretrainConfig, "sft": SFTConfig, "reward": RewardConfig,
+                   "rl": RLConfig}
 TRAINING_KEYS = {"seed": int, "vocab_size": int, "val_fraction": float}
 COURSE_KEYS = ("title", "subtitle", "domain", "audience")
 STAGE_KEYS = ("name", "tagline", "data", "problem_left", "without_it", "analogy_title", "analogy")
+NOTE_KEYS = ("say", "ask", "answer")   # a slide's speaker notes: what to say, the question to ask, the answer to expect
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class SFTPair:
     id: str
     question: str
     answer: str
+    must: tuple[str, ...] = ()          # held-out only: the rubric's facts a right answer states
+    must_not: tuple[str, ...] = ()      # ... and the errors it must not make (see generator/rubric.py)
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ class Case:
     specific_answer: str
     vague_answer: str
     sample_prompts: tuple[str, ...]
+    must: tuple[str, ...] = ()          # the rubric for the case question (see SFTPair, generator/rubric.py)
+    must_not: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,7 @@ class Settings:
     pretrain: PretrainConfig
     sft: SFTConfig
     reward: RewardConfig
+    rl: RLConfig
 
 
 @dataclass(frozen=True)
@@ -258,7 +266,7 @@ class _Reader:
         return item if ok else None
 
     def entries(self, file: str, data: dict, table: str, keys: tuple[str, ...],
-                key: str | None = None, lists: tuple[str, ...] = ()) -> list[dict]:
+                key: str | None = None, lists: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> list[dict]:
         """Validate an array of tables ([[table]], stored under `key`): every entry's keys, unique ids."""
         items = data.get(key or table, [])
         if not isinstance(items, list):
@@ -268,7 +276,7 @@ class _Reader:
         for i, item in enumerate(items):
             item_id = item.get("id") if isinstance(item, dict) else None
             label = f"{table}[{i}]" + (f" ({item_id})" if item_id else "")
-            checked = self.strings(file, table, i, item, keys, label, lists=lists)
+            checked = self.strings(file, table, i, item, keys, label, lists=lists, optional=optional)
             if item_id is not None and item_id in seen:
                 self.problem(file, f"{label}.id", f"duplicate id (also {table}[{seen[item_id]}]); "
                              "give each entry its own id", self.line(file, table, i, "id"))
@@ -334,7 +342,7 @@ def _settings(reader: _Reader, data: dict, quick: bool) -> Settings | None:
                     val_fraction=training["val_fraction"],
                     model=GPTConfig(vocab_size=training["vocab_size"], **model),
                     pretrain=PretrainConfig(**values["pretrain"]), sft=SFTConfig(**values["sft"]),
-                    reward=RewardConfig(**values["reward"]))
+                    reward=RewardConfig(**values["reward"]), rl=RLConfig(**values["rl"]))
 
 
 def _teaching(reader: _Reader, data: dict) -> dict:
@@ -368,9 +376,32 @@ def _teaching(reader: _Reader, data: dict) -> dict:
         if sorted(i["stage"] for i in items) != sorted(STAGES):
             reader.problem(f, "handout.item", f"needs one [[handout.item]] per stage: {', '.join(STAGES)}",
                            reader.line(f, "handout"))
-    for extra in sorted(set(data) - {"disclaimer", "stages", "question", "takeaway", "handout"}):
+    _notes(reader, data.get("notes", {}))
+    for extra in sorted(set(data) - {"disclaimer", "stages", "question", "takeaway", "handout", "notes"}):
         reader.problem(f, extra, "unknown key or table", reader.line(f, extra) if extra else 1)
     return data
+
+
+def _notes(reader: _Reader, notes) -> None:
+    """[notes.<slide id>]: speaker notes for a slide of the deck (all optional; a course may have none)."""
+    f = "teaching.toml"
+    if not isinstance(notes, dict):
+        reader.problem(f, "notes", "must be tables like [notes.pretraining-loss]", reader.line(f, "notes"))
+        return
+    known = deck.slide_ids()
+    for slide, note in notes.items():
+        where = f"notes.{slide}"
+        if slide not in known:
+            close = difflib.get_close_matches(slide, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "the slide ids are listed in generator/deck.py"
+            reader.problem(f, where, f"no slide has this id; {hint}", reader.line(f, where))
+            continue
+        checked = reader.strings(f, where, None, note, NOTE_KEYS, where, optional=NOTE_KEYS)
+        if checked is not None and ("ask" in checked) != ("answer" in checked):
+            reader.problem(f, where, "give the question to ask and the answer to expect together (ask and answer)",
+                           reader.line(f, where))
+        elif checked is not None and not checked:
+            reader.problem(f, where, "empty; add say, or ask and answer", reader.line(f, where))
 
 
 def load_course(root: Path | str) -> Course:
@@ -399,7 +430,8 @@ def load_course(root: Path | str) -> Course:
 
     sft_data = reader.toml("sft.toml") or {}
     sft_pairs = reader.entries("sft.toml", sft_data, "pair", ("id", "question", "answer"))
-    heldout = reader.entries("sft.toml", sft_data, "heldout", ("id", "question", "answer"))
+    heldout = reader.entries("sft.toml", sft_data, "heldout", ("id", "question", "answer", "must", "must_not"),
+                             lists=("must", "must_not"), optional=("must", "must_not"))
     if "sft.toml" in reader.lines and sft_data and not sft_pairs:
         reader.problem("sft.toml", "pair", "needs at least one [[pair]] with a question and an answer")
 
@@ -421,13 +453,15 @@ def load_course(root: Path | str) -> Course:
         prompts = case_data.get("sample_prompts")
         plain = {k: v for k, v in case_data.items() if k != "sample_prompts"}
         checked = reader.strings("case.toml", "", None, plain,
-                                 ("prompt_prefix", "question", "specific_answer", "vague_answer"), "case")
+                                 ("prompt_prefix", "question", "specific_answer", "vague_answer", "must", "must_not"),
+                                 "case", lists=("must", "must_not"), optional=("must", "must_not"))
         if not isinstance(prompts, list) or not prompts or not all(isinstance(p, str) and p for p in prompts):
             reader.problem("case.toml", "sample_prompts", "must be a list of short texts, e.g. [\"Metformin\"]",
                            reader.line("case.toml", "", None, "sample_prompts"))
         elif checked:
             case = Case(checked["prompt_prefix"], checked["question"], checked["specific_answer"],
-                        checked["vague_answer"], tuple(prompts))
+                        checked["vague_answer"], tuple(prompts),
+                        *(tuple(x.strip() for x in checked.get(k, ())) for k in ("must", "must_not")))
 
     teaching = _teaching(reader, reader.toml("teaching.toml") or {})
     production = reader.entries("production.toml", reader.toml("production.toml") or {}, "system",
@@ -450,12 +484,12 @@ def load_course(root: Path | str) -> Course:
 
 def _with_context(course: Course, longest: int) -> Course:
     """Pretraining windows as long as the longest text a later stage reads, so every position the
-    later stages use is pretrained (unless course.toml sets [pretrain] seq_len)."""
+    later stages use is pretrained (unless course.toml sets [pretrain] seq_len); fine-tuning replays
+    windows of that length too (unless [sft] replay_len is set)."""
     def fit(s: Settings) -> Settings:
-        if s.pretrain.seq_len:
-            return s
-        return dataclasses.replace(s, pretrain=dataclasses.replace(s.pretrain,
-                                                                   seq_len=min(longest, s.model.block_size)))
+        window = s.pretrain.seq_len or min(longest, s.model.block_size)
+        return dataclasses.replace(s, pretrain=dataclasses.replace(s.pretrain, seq_len=window),
+                                   sft=dataclasses.replace(s.sft, replay_len=s.sft.replay_len or window))
     return dataclasses.replace(course, settings=fit(course.settings), quick_settings=fit(course.quick_settings))
 
 

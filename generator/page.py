@@ -14,9 +14,9 @@ import textwrap
 from jinja2 import Environment
 from markupsafe import Markup
 
-from . import assets, charts, playground_view
+from . import assets, charts, deck, playground_view
 from .render import ALIGNMENT, GUIDE
-from .source import SHORT_LINES, Excerpt, highlight_css
+from .source import SHORT_LINES, Excerpt, highlight_css, locate
 from .training.tokenizer import ASSISTANT, END, USER
 
 STAGE_ORDER = ("pretrain", "sft", "reward", "rl")
@@ -42,6 +42,8 @@ CARDS: dict[str, tuple[str, str] | None] = {
 PLAYGROUND_CODE = (("playground.css", "style"), ("playground_model.js", "script"), ("playground.js", "script"))
 TOKEN_COLOURS = 6       # token chips cycle through this many background tints
 MERGES_SHOWN = 12
+DECK_TOKENS = 36        # token chips on the tokens slide
+DECK_SAMPLE_CHARS = 150 # a model's text on a slide is cut (with an ellipsis) after this many characters
 
 
 def sigmoid(x: float) -> float:
@@ -100,6 +102,45 @@ def samples_by_prompt(run: dict) -> list[tuple[str, list[dict]]]:
     return list(grouped.items())
 
 
+def _words(*texts: str) -> int:
+    return sum(len(t.split()) for t in texts)
+
+
+def deck_view(view: dict) -> dict:
+    """What the slides need beyond the page: the deck's structure, and the shortest examples
+    (a slide holds few words)."""
+    run, teaching = view["run"], view["teaching"]
+    trained = [a for a in run["sft"]["answers"] if not a["heldout"]]
+    heldout = [a for a in run["sft"]["answers"] if a["heldout"]] or trained
+    preferences = {p["id"]: p for p in view.get("preferences", [])}
+    pairs = [{**preferences.get(p["id"], {}), **p} for p in run["reward"]["pairs"]]
+    systems: dict[str, dict] = {}
+    for system in view["production"]:
+        best = systems.get(system["stage"])
+        if best is None or len(system["figure"]) < len(best["figure"]):
+            systems[system["stage"]] = system
+    stage_number = {stage: i + 1 for i, stage in enumerate(STAGE_ORDER)}
+    section_title = view["section_title"]
+
+    def kicker(part: deck.Part) -> str:
+        if part.stage:
+            return f"Stage {stage_number[part.stage]} · {teaching['stages'][part.stage]['name']}"
+        return section_title.get(part.section, "")
+
+    return {
+        "deck": deck.DECK, "deck_plans": deck.PLANS, "slide_id": deck.slide_id, "deck_kicker": kicker,
+        "slide_plans": lambda slide: [m for m, n in zip(deck.PLANS, slide.minutes) if n],
+        "deck_notes": teaching.get("notes", {}),
+        "deck_demo": min(trained or heldout, key=lambda a: _words(a["question"], a["expert"])),
+        "deck_heldout": min(heldout, key=lambda a: _words(a["question"], a["after"])),
+        "deck_pair": min(pairs, key=lambda p: _words(p.get("prompt", ""), p.get("chosen", ""), p.get("rejected", ""))),
+        "pair_prompt": {p["id"]: p.get("prompt", p["id"]) for p in pairs},
+        "deck_systems": systems, "deck_tokens": DECK_TOKENS, "deck_sample_chars": DECK_SAMPLE_CHARS,
+        "deck_break_minutes": max(slide.minutes[-1] for _, slide in deck.slides() if slide.name == "break"),
+        "code_part": lambda symbol, first=None, last=None: locate(symbol).part(first, last),
+    }
+
+
 def page_view(view: dict, env: Environment) -> dict:
     """Extra template variables for templates/page/index.html.j2."""
     run = view["run"]
@@ -109,28 +150,31 @@ def page_view(view: dict, env: Environment) -> dict:
         highlight=highlight_css(), font=charts.FONT, mono=charts.MONO,
         fold_lines=SHORT_LINES), "style")
     js = assets.inline_code(env.loader.get_source(env, "page/page.js")[0], "script")
+    deck_js = assets.inline_code(env.loader.get_source(env, "page/deck.js")[0], "script")
     first_screen_js = assets.inline_code(env.loader.get_source(env, "page/first_screen.js")[0], "script")
     pg = {name: assets.inline_code(env.loader.get_source(env, f"page/{name}")[0], tag) for name, tag in PLAYGROUND_CODE}
     chart_data = {"template": charts.TEMPLATE, "config": charts.CONFIG, "figures": charts.figures(run)}
-    csp = assets.content_security_policy(
-        [assets.csp_hash(first_screen_js), assets.csp_hash(js), bundle.sha256,
-         assets.csp_hash(pg["playground_model.js"]), assets.csp_hash(pg["playground.js"])],
-        [assets.csp_hash(css), assets.csp_hash(""), assets.csp_hash(pg["playground.css"])])
+    scripts = [assets.csp_hash(first_screen_js), assets.csp_hash(js), assets.csp_hash(deck_js), bundle.sha256,
+               assets.csp_hash(pg["playground_model.js"]), assets.csp_hash(pg["playground.js"])]
+    csp = assets.content_security_policy(scripts,
+                                         [assets.csp_hash(css), assets.csp_hash(""), assets.csp_hash(pg["playground.css"])])
     docs = {ex.symbol: docstring(ex) for excerpts in view["code"].values() for ex in excerpts}
     case = run["case"]
     return {
-        "css": Markup(css), "js": Markup(js), "first_screen_js": Markup(first_screen_js), "csp": csp,
+        "css": Markup(css), "js": Markup(js), "deck_js": Markup(deck_js), "first_screen_js": Markup(first_screen_js),
+        "csp": csp,
         "chart_json": Markup(assets.json_script(chart_data)), "plotly": bundle,
         "stage_order": STAGE_ORDER, "stage_section": STAGE_SECTION, "cards": CARDS,
         "docstrings": docs, "sigmoid": sigmoid, "companion": {"guide": GUIDE, "alignment": ALIGNMENT},
         "token_colours": TOKEN_COLOURS,
         "pairs": pair_rows(run, view.get("preferences", [])),
         "categories": list(dict.fromkeys(p["category"] for p in run["reward"]["pairs"])),
-        "merges": token_merges(run), "samples": samples_by_prompt(run),
+        "merges": token_merges(run), "samples": samples_by_prompt(run), "prompt_samples": samples_by_prompt(run),
         "smoothing_window": charts.smoothing_window(len(run["pretrain"]["train_loss"])),
         "case_bars": bars({"specific": case["specific_score"], "vague": case["vague_score"],
                            "sft": case["sft_answer_score"]}),
         "chat": {"user": USER, "assistant": ASSISTANT, "end": END},
+        **deck_view(view),
         **playground_page(view, pg),
     }
 

@@ -13,7 +13,7 @@ import markdown as markdown_lib
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from . import figures, mdtext, textcharts
+from . import deck, exercises, figures, mdtext, textcharts
 from . import format as fmt
 from .checks import BASELINES, CLOSE_CALL, READABLE, case_twin_gap, known_word_share, run_checks, word_reliance
 from .content import ContentError, Course, Problem
@@ -46,6 +46,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("pairs", "The preference pairs"),
     ("why-three", "Why all three stages"),
     ("case", "One case through every stage"),
+    ("exercises", "Exercises"),
     ("playground", "Playground: try the trained models"),
     ("production", "This run vs production"),
     ("takeaways", "Key takeaways and next steps"),
@@ -113,6 +114,9 @@ def build_view(course: Course, run: dict) -> dict:
         "code": {stage: [locate(symbol) for symbol in symbols] for stage, symbols in STAGE_CODE.items()},
         "concepts": course.concepts,
         "preferences": [dict(vars(pair)) for pair in course.preferences],
+        "pair_prompts": {pair.id: pair.prompt for pair in course.preferences},
+        "exercise": exercises.numbers(run),
+        "lesson_plans": {minutes: deck.plan(minutes) for minutes in deck.PLANS},
         "sections": SECTIONS,
         "section_title": dict(SECTIONS),
     }

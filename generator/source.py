@@ -59,6 +59,16 @@ class Excerpt:
         """The code of one line, by its real number, without a trailing comment."""
         return re.sub(r"\s{2,}#.*$", "", self.code.splitlines()[number - self.start]).strip()
 
+    def part(self, first: str | None = None, last: str | None = None) -> Excerpt:
+        """The lines from the one holding `first` to the one holding `last` (inclusive), real numbers kept."""
+        start = self.find(first) if first else self.start
+        end = self.find(last) if last else self.end
+        if start is None or end is None or end < start:
+            raise UnknownSymbol(f"{self.symbol}: no lines from {first!r} to {last!r}")
+        lines = self.code.splitlines()[start - self.start:end - self.start + 1]
+        indent = min(len(line) - len(line.lstrip()) for line in lines if line.strip())
+        return Excerpt(self.symbol, self.path, start, end, "\n".join(line[indent:] for line in lines))
+
     def html(self) -> str:
         """Highlighted HTML with the file's real line numbers (the page folds long ones in CSS)."""
         formatter = HtmlFormatter(linenos="inline", linenostart=self.start, cssclass="highlight",

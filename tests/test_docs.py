@@ -14,7 +14,7 @@ from pathlib import Path
 import markdown
 import pytest
 
-from generator import figures, mdtext, render, textcharts
+from generator import deck, figures, mdtext, render, textcharts
 from generator import format as fmt
 from generator.content import ContentError, load_course
 from generator.render import ALIGNMENT, GUIDE, SECTIONS, STAGE_CODE, TEMPLATES, build_view, environment
@@ -390,13 +390,33 @@ def test_table_of_contents_lists_every_section(quick_build):
 # ---------------------------------------------------------------- the teaching kit
 
 
-def test_lesson_plan_names_every_page_section_and_fills_three_hours(quick_build):
-    plan = section(quick_build.text(GUIDE), "A 3-hour lesson plan")
-    for _, title in SECTIONS:
-        assert f"**{title}**" in plan, title
-    minutes = [int(row[1]) for row in table_rows(plan) if len(row) == 5 and row[1].isdigit()]
-    assert sum(minutes) == 180
-    assert "0:00 to" in plan and "to 3:00" in plan
+def test_lesson_plans_match_the_deck_and_fill_their_time(quick_build):
+    plans = section(quick_build.text(GUIDE), "Lesson plans")
+    for minutes in deck.PLANS:
+        start = plans.index(f"\n### {minutes} minutes\n")
+        end = plans.find("\n### ", start + 1)
+        rows = [row for row in table_rows(plans[start:end if end != -1 else None]) if row[1].isdigit()]
+        expected = deck.plan(minutes)
+        link = "llm_training_infographic.html#present={}&slide={}"
+        assert [row[2] for row in rows] == [f"[{slide.title}]({link.format(minutes, id)})"
+                                            for id, _, slide, _ in expected]
+        assert sum(int(row[1]) for row in rows) == minutes
+        assert rows[0][0].startswith("0:00 to") and rows[-1][0].endswith(f"to {minutes // 60}:{minutes % 60:02d}")
+
+
+def test_exercises_answer_from_the_run(quick_build):
+    text = section(quick_build.text(GUIDE), "Exercises")
+    run = quick_build.run
+    final = run["summary"]["pretrain"]["final_val_loss"]
+    p = round(math.exp(-final), 2)
+    assert f"probability of {fmt.number(p)}" in text and f"−ln {fmt.number(p)} = {fmt.loss(-math.log(p))}" in text
+    wrong = {str(i + 1) for i, pair in enumerate(run["reward"]["pairs"]) if not pair["heldout_correct"]}
+    shown = re.findall(r"^- Pair (\d+):", text, re.MULTILINE)
+    assert len(shown) >= 2
+    missed = [n for n in shown if n in wrong]
+    expected = ("None of them" if not missed else f"Pair {missed[0]} was ranked wrong" if len(missed) == 1
+                else f"Pairs {' and '.join(missed)} were ranked wrong")
+    assert expected in text
 
 
 def test_guide_has_every_stage_part_and_the_handout(quick_build):

@@ -92,7 +92,7 @@ def test_content_security_policy_allows_only_the_page_own_code(page):
     assert directives["connect-src"] == "'none'"
     assert "unsafe" not in directives["script-src"] and "*" not in directives["script-src"]
     executed = [text for attrs, text in parse(page).scripts if "type" not in attrs]
-    assert len(executed) == 4          # first_screen.js in <head>; page.js and the playground's two at the end
+    assert len(executed) == 5          # first_screen.js in <head>; page.js, deck.js and the playground's two at the end
     allowed = set(directives["script-src"].split())
     digests = {"'sha256-" + base64.b64encode(hashlib.sha256(code.encode()).digest()).decode() + "'"
                for code in executed}
@@ -252,7 +252,7 @@ def test_hostile_content_is_shown_as_text(quick_build, course):
     assert not [(t, k) for t, a in tags.tags for k in a if k.startswith("on")]
     assert all(a["href"].startswith("#") for t, a in tags.tags if "href" in a)
     scripts = [attrs.get("type") for attrs, _ in tags.scripts]
-    assert scripts == [None, "application/json", "application/octet-stream", None,   # our scripts and data
+    assert scripts == [None, "application/json", "application/octet-stream", None, None,   # our scripts and data
                        "application/json", "application/json", None, None]
     assert "alert(1)</script>" not in html
     assert html.count("{{ 7*7 }}") > 50     # template syntax in content stays text

@@ -7,7 +7,6 @@
   const $$ = (selector, scope = document) => Array.from(scope.querySelectorAll(selector));
   const live = $("#live");
   const say = (text) => { if (live) { live.textContent = ""; setTimeout(() => { live.textContent = text; }, 30); } };
-  const typing = (el) => el && (el.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName));
   const sections = $$("main > .section");
 
   /* ---------- sticky navigation: highlight the section being read */
@@ -31,8 +30,8 @@
     }
     const link = navLinks.get(navCurrent);
     if (link && nav) {
-      const left = link.offsetLeft - (nav.clientWidth - link.offsetWidth) / 2;
-      nav.scrollLeft = Math.max(0, left);
+      const start = link.getBoundingClientRect().left - nav.getBoundingClientRect().left + nav.scrollLeft;
+      nav.scrollLeft = Math.max(0, start - (nav.clientWidth - link.offsetWidth) / 2);   // centred in the nav, never past its start
     }
   }
   let navQueued = false;
@@ -42,6 +41,24 @@
     requestAnimationFrame(() => { navQueued = false; updateNav(); });
   }, { passive: true });
   updateNav();
+  window.pageNav = { sectionInView };
+
+  /* ---------- the pipeline's motion: only while it is on screen, and the button pauses or replays it */
+  const pipeline = $("#pipeline");
+  const motion = $("#pipe-motion");
+  if (pipeline && motion) {
+    let paused = false;
+    new IntersectionObserver(([entry]) => {
+      pipeline.classList.toggle("is-playing", entry.isIntersecting && !paused);
+    }).observe(pipeline);
+    motion.addEventListener("click", () => {
+      paused = !paused;
+      pipeline.classList.toggle("is-paused", paused);
+      pipeline.classList.toggle("is-playing", !paused);
+      motion.setAttribute("aria-pressed", String(paused));
+      motion.textContent = paused ? "Play the animation" : "Pause the animation";
+    });
+  }
 
   /* ---------- code: short / whole function, copy */
   for (const button of $$(".code-toggle")) {
@@ -165,9 +182,12 @@
     }
   }
 
-  /* ---------- charts: unpack Plotly, then draw every chart */
-  const chartDivs = $$(".chart[data-chart]");
+  /* ---------- charts: Plotly is unpacked once; drawChart(div) draws one chart at its box's size.
+     The page draws its own charts after the first paint; the slides call drawChart when a slide is shown. */
+  const pageCharts = $$("main .chart[data-chart]");
+  const chartSpec = JSON.parse($("#chart-data").textContent);
   let plotly = null;
+  let plotlyLoading = null;
   function resizeCharts(scope) {
     if (!plotly) return;
     for (const div of $$(".chart.drawn", scope || document)) {
@@ -181,7 +201,7 @@
     for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
     return bytes;
   }
-  async function loadPlotly() {
+  async function unpackPlotly() {
     const packed = $("#plotly-gz");
     const bytes = base64Bytes(packed.textContent.trim());
     performance.mark("plotly-decoded");
@@ -192,24 +212,44 @@
     script.textContent = code;
     document.head.appendChild(script);
     if (!window.Plotly) throw new Error("Plotly did not load");
-    return window.Plotly;
+    plotly = window.Plotly;
+    return plotly;
+  }
+  const loadPlotly = () => plotlyLoading || (plotlyLoading = unpackPlotly());
+  /* Every font of a figure (its own and the shared template's) times `factor`. */
+  function scaleFonts(value, factor) {
+    if (Array.isArray(value)) return value.map((v) => scaleFonts(v, factor));
+    if (!value || typeof value !== "object") return value;
+    const out = {};
+    for (const [key, v] of Object.entries(value)) {
+      const font = (key === "font" || key === "tickfont") && v && typeof v === "object";
+      out[key] = font ? Object.assign({}, v, { size: (v.size || 13) * factor }) : scaleFonts(v, factor);
+    }
+    return out;
   }
   const narrow = () => window.matchMedia("(max-width: 760px)").matches;
+  /* Draw one chart. options.smallestFont (px): the size of its smallest text; fonts scale to it. */
+  async function drawChart(div, options = {}) {
+    const p = await loadPlotly();
+    const fig = chartSpec.figures[div.dataset.chart];
+    let layout = Object.assign({}, fig.layout, { template: chartSpec.template });
+    if (options.smallestFont) layout = scaleFonts(layout, options.smallestFont / 12);
+    else if (narrow()) layout.font = { size: 12 };
+    await p.newPlot(div, fig.data, layout, chartSpec.config);
+    div.classList.add("drawn");
+    return div;
+  }
+  window.pageCharts = { draw: drawChart, resize: resizeCharts };
   const yieldToBrowser = () => new Promise((resolve) => setTimeout(resolve, 0));
-  async function drawCharts() {
-    if (!chartDivs.length) return;
+  async function drawPageCharts() {
+    if (!pageCharts.length) return;
     root.dataset.charts = "loading";
     try {
-      const spec = JSON.parse($("#chart-data").textContent);
-      plotly = await loadPlotly();
+      await loadPlotly();
       performance.mark("plotly-loaded");
       root.dataset.charts = "drawing";
-      for (const div of chartDivs) {
-        const fig = spec.figures[div.dataset.chart];
-        const layout = Object.assign({}, fig.layout, { template: spec.template });
-        if (narrow()) layout.font = { size: 12 };
-        await plotly.newPlot(div, fig.data, layout, spec.config);
-        div.classList.add("drawn");
+      for (const div of pageCharts) {
+        await drawChart(div);
         await yieldToBrowser();
       }
       root.dataset.charts = "ready";
@@ -223,128 +263,34 @@
       console.warn("Charts could not be drawn; the data tables show the same numbers.", error);
     }
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => requestAnimationFrame(drawCharts));
-  else requestAnimationFrame(() => setTimeout(drawCharts, 0));
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => requestAnimationFrame(drawPageCharts));
+  else requestAnimationFrame(() => setTimeout(drawPageCharts, 0));
 
-  /* ---------- presentation mode: one section per screen; a long one is shown a screenful at a time */
-  const bar = $("#present-bar");
-  const fill = $("#present-fill");
-  const status = $("#present-status");
-  const presentButton = $("#present-button");
-  let slide = 0;
-  const presenting = () => root.classList.contains("presenting");
-  function titleOf(section) {
-    const h = $("h2", section) || $("h1", section);
-    return h ? h.textContent.trim() : section.id;
-  }
-  /* Where the screenfuls of a section start (scroll offsets): each sub-heading, and no gap
-     longer than 85% of the screen, so a long part is never skipped. */
-  function stopsOf(section) {
-    const last = section.scrollHeight - section.clientHeight;
-    if (last <= 8) return [0];
-    const top = section.getBoundingClientRect().top - section.scrollTop;
-    const headings = $$(".sub", section).map((h) => Math.round(h.getBoundingClientRect().top - top - 24));
-    const stops = [0];
-    for (const target of [...headings.filter((y) => y > 0 && y < last), last]) {
-      while (target - stops[stops.length - 1] > section.clientHeight * 0.85) {
-        stops.push(Math.round(stops[stops.length - 1] + section.clientHeight * 0.85));
-      }
-      if (target - stops[stops.length - 1] > 40) stops.push(target);
+  /* ---------- hide the code, for audiences who do not read it (the slides skip their code slides too) */
+  const codeSwitches = $$(".code-switch");
+  function setCodeHidden(hidden) {
+    root.classList.toggle("hide-code", hidden);
+    for (const b of codeSwitches) {
+      b.setAttribute("aria-pressed", String(hidden));
+      b.textContent = hidden ? "Show code" : "Hide code";
     }
-    if (stops[stops.length - 1] !== last) stops[stops.length - 1] = last;
-    return stops;
+    document.dispatchEvent(new CustomEvent("codevisibility"));
   }
-  const partOf = (stops, y) => stops.reduce((found, stop, i) => (stop <= y + 4 ? i : found), 0);
-  function describe() {
-    const section = sections[slide];
-    const stops = stopsOf(section);
-    const part = partOf(stops, section.scrollTop);
-    fill.style.width = `${((slide + 1) / sections.length) * 100}%`;
-    status.textContent = `${slide + 1} / ${sections.length} · ${titleOf(section)}` +
-      (stops.length > 1 ? ` · part ${part + 1} of ${stops.length}` : "");
-  }
-  function show(index, atEnd = false) {
-    slide = Math.max(0, Math.min(sections.length - 1, index));
-    sections.forEach((s, i) => s.classList.toggle("is-current", i === slide));
-    const section = sections[slide];
-    section.scrollTop = atEnd ? section.scrollHeight : 0;
-    section.focus({ preventScroll: true });
-    resizeCharts(section);
-    describe();
-  }
-  let partQueued = false;
-  for (const section of sections) {
-    section.addEventListener("scroll", () => {          // scrolling by hand moves the "part" too
-      if (!presenting() || partQueued) return;
-      partQueued = true;
-      requestAnimationFrame(() => { partQueued = false; describe(); });
-    }, { passive: true });
-  }
-  /* Next or previous screenful: within the section while it has more, then the next section. */
-  function step(direction) {
-    const section = sections[slide];
-    const stops = stopsOf(section);
-    const part = partOf(stops, section.scrollTop) + direction;
-    if (part >= 0 && part < stops.length) {
-      section.scrollTo({ top: stops[part], behavior: "instant" });
-      describe();
-    } else if (slide + direction >= 0 && slide + direction < sections.length) {
-      show(slide + direction, direction < 0);
-    }
-  }
-  function enter() {
-    const current = sections.indexOf(sectionInView());
-    root.classList.add("presenting");
-    bar.hidden = false;
-    presentButton.setAttribute("aria-pressed", "true");
-    for (const s of sections) s.tabIndex = -1;
-    show(current < 0 ? 0 : current);
-  }
-  function leave() {
-    const section = sections[slide];
-    root.classList.remove("presenting");
-    bar.hidden = true;
-    presentButton.setAttribute("aria-pressed", "false");
-    for (const s of sections) { s.classList.remove("is-current"); s.removeAttribute("tabindex"); }
-    if (document.fullscreenElement && document.exitFullscreen) document.exitFullscreen().catch(() => {});
-    section.scrollIntoView({ behavior: "instant", block: "start" });
-    resizeCharts();
-    presentButton.focus({ preventScroll: true });
-  }
-  function toggleFullscreen() {
-    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
-    else if (root.requestFullscreen) root.requestFullscreen().catch(() => {});
-  }
-  presentButton.addEventListener("click", () => (presenting() ? leave() : enter()));
-  $("#present-exit").addEventListener("click", leave);
-  document.addEventListener("fullscreenchange", () => resizeCharts());
-  document.addEventListener("keydown", (e) => {
-    if (e.altKey || e.ctrlKey || e.metaKey || typing(e.target)) return;
-    const key = e.key;
-    if (key === "p" || key === "P") { e.preventDefault(); presenting() ? leave() : enter(); return; }
-    if (!presenting()) return;
-    const onControl = e.target.closest && e.target.closest("button, summary, a, [role=tab]");
-    if (key === "ArrowRight" || key === "PageDown" || (key === " " && !onControl)) { e.preventDefault(); step(1); }
-    else if (key === "ArrowLeft" || key === "PageUp") { e.preventDefault(); step(-1); }
-    else if (key === "n" || key === "N") { e.preventDefault(); show(slide + 1); }
-    else if (key === "Home" && !onControl) { e.preventDefault(); show(0); }
-    else if (key === "End" && !onControl) { e.preventDefault(); show(sections.length - 1); }
-    else if (key === "Escape") { e.preventDefault(); leave(); }
-    else if (key === "f" || key === "F") { e.preventDefault(); toggleFullscreen(); }
-  });
+  for (const b of codeSwitches) b.addEventListener("click", () => setCodeHidden(!root.classList.contains("hide-code")));
+  window.pageCode = { setHidden: setCodeHidden };
 
   /* ---------- print: everything expanded, charts at paper width, or the handout alone */
   let closed = [];
   window.addEventListener("beforeprint", () => {
     closed = $$("details:not([open])");
     for (const d of closed) d.open = true;
-    if (plotly) for (const div of $$(".chart.drawn")) plotly.relayout(div, { width: 640 });
+    if (plotly) for (const div of $$("main .chart.drawn")) plotly.relayout(div, { width: 640 });
   });
   window.addEventListener("afterprint", () => {
     for (const d of closed) d.open = false;
     closed = [];
     root.classList.remove("print-handout");
-    if (plotly) for (const div of $$(".chart.drawn")) plotly.relayout(div, { width: null, autosize: true });
+    if (plotly) for (const div of $$("main .chart.drawn")) plotly.relayout(div, { width: null, autosize: true });
   });
   const printHandout = () => { root.classList.add("print-handout"); window.print(); };
   for (const id of ["print-handout", "print-handout-2"]) {
