@@ -19,8 +19,8 @@ from .format import METRICS, unknown_placeholders
 from .training.model import GPTConfig
 from .training.pretrain import PretrainConfig
 from .training.reward import RewardConfig
-from .training.rl import RLConfig
 from .training.reward_baselines import giveaway_word, words
+from .training.rl import RLConfig
 from .training.sft import SFTConfig
 from .training.tokenizer import END_OF_TEXT, SPECIAL_TOKENS, Tokenizer, chat_example, train_bpe
 
