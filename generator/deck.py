@@ -37,16 +37,16 @@ DECK: tuple[Part, ...] = (
         Slide("pipeline", "Four stages, four kinds of data", (3, 5, 8)),
     )),
     Part("pretraining", "pretraining", stage="pretrain", slides=(
-        Slide("tokens", "Pretraining: text becomes tokens", (3, 3, 8)),
-        Slide("objective", "Pretraining: the loss", (4, 4, 9)),
-        Slide("code", "Pretraining: the code", (0, 3, 8), code=True),
-        Slide("loss", "Pretraining: the loss curve", (4, 6, 10)),
+        Slide("tokens", "Pretraining: text becomes tokens", (3, 3, 7)),
+        Slide("objective", "Pretraining: the loss", (4, 4, 8)),
+        Slide("code", "Pretraining: the code", (0, 3, 7), code=True),
+        Slide("loss", "Pretraining: the loss curve", (3, 5, 9)),
         Slide("samples", "Pretraining: what it writes", (3, 4, 6)),
     )),
     Part("sft", "sft", stage="sft", slides=(
-        Slide("demo", "Fine-tuning: one demonstration", (4, 4, 6)),
-        Slide("code", "Fine-tuning: the code", (0, 3, 7), code=True),
-        Slide("accuracy", "Fine-tuning: answer tokens right", (4, 4, 7)),
+        Slide("demo", "Fine-tuning: one demonstration", (3, 4, 6)),
+        Slide("code", "Fine-tuning: the code", (0, 3, 6), code=True),
+        Slide("accuracy", "Fine-tuning: answer tokens right", (4, 3, 7)),
         Slide("heldout", "Fine-tuning: a question it never saw", (3, 4, 6)),
     )),
     Part("", "pause", (
@@ -54,13 +54,13 @@ DECK: tuple[Part, ...] = (
     )),
     Part("reward", "reward", stage="reward", slides=(
         Slide("pair", "Reward model: one preference pair", (4, 4, 8)),
-        Slide("objective", "Reward model: the Bradley-Terry loss", (4, 4, 9)),
+        Slide("objective", "Reward model: the Bradley-Terry loss", (4, 4, 8)),
         Slide("code", "Reward model: the code", (0, 2, 5), code=True),
         Slide("margin", "Reward model: the margin", (0, 4, 6)),
-        Slide("heldout", "Reward model: pairs it never saw", (4, 5, 7)),
+        Slide("heldout", "Reward model: pairs it never saw", (4, 4, 7)),
     )),
     Part("exercises", "exercises", (
-        Slide("by_hand", "Exercise: a loss by hand", (0, 4, 8)),
+        Slide("by_hand", "Exercise: a loss by hand", (0, 4, 7)),
         Slide("predict", "Exercise: predict the misses", (0, 4, 8)),
         Slide("leak", "Exercise: find the shortcut", (0, 0, 7)),
     )),
@@ -68,14 +68,17 @@ DECK: tuple[Part, ...] = (
         Slide("trace", "One case: two models answer", (3, 4, 7)),
         Slide("scores", "One case: the reward model scores", (3, 4, 5)),
     )),
+    Part("playground", "playground", (
+        Slide("try", "Try it: this run's models, live", (3, 4, 7)),
+    )),
     Part("takeaways", "next", stage="rl", slides=(
-        Slide("rl", "Stage 4: reinforcement learning", (4, 4, 7)),
+        Slide("rl", "Stage 4: reinforcement learning", (3, 4, 7)),
     )),
     Part("production", "production", (
         Slide("scale", "This run vs production", (3, 3, 5)),
     )),
     Part("takeaways", "takeaways", (
-        Slide("insight", "The key insight", (3, 3, 4)),
+        Slide("insight", "The key insight", (3, 2, 4)),
         Slide("close", "Questions, and the handout", (2, 3, 4)),
     )),
 )

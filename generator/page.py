@@ -156,8 +156,8 @@ def page_view(view: dict, env: Environment) -> dict:
     chart_data = {"template": charts.TEMPLATE, "config": charts.CONFIG, "figures": charts.figures(run)}
     scripts = [assets.csp_hash(first_screen_js), assets.csp_hash(js), assets.csp_hash(deck_js), bundle.sha256,
                assets.csp_hash(pg["playground_model.js"]), assets.csp_hash(pg["playground.js"])]
-    csp = assets.content_security_policy(scripts,
-                                         [assets.csp_hash(css), assets.csp_hash(""), assets.csp_hash(pg["playground.css"])])
+    styles = [assets.csp_hash(css), assets.csp_hash(""), assets.csp_hash(pg["playground.css"])]
+    csp = assets.content_security_policy(scripts, styles)
     docs = {ex.symbol: docstring(ex) for excerpts in view["code"].values() for ex in excerpts}
     case = run["case"]
     return {
@@ -183,6 +183,7 @@ def playground_page(view: dict, code: dict[str, str]) -> dict:
     """The playground section's template variables: its models, data, weights, snapshot and inlined code."""
     data = playground_view.page_data(view)
     return {"pg_models": playground_view.models(view), "pg_data": data, "pg_snapshot": playground_view.snapshot(view),
+            "pg_initial": playground_view.initial(view),
             "pg_data_json": Markup(assets.json_script(data, sort_keys=True)),
             "pg_weights_json": Markup(assets.json_script(playground_view.weights(view["run"]), sort_keys=True)),
             "pg_css": Markup(code["playground.css"]), "pg_model_js": Markup(code["playground_model.js"]),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from .training.tokenizer import ASSISTANT, END, END_OF_TEXT, SPECIAL_TOKENS, USER
 
 SNAPSHOT_TEXTS = 3      # reference texts the printed snapshot shows
+ATTENTION_WINDOW = 40   # the heatmaps show the last this many tokens (as playground.js does)
 
 
 def models(view: dict) -> list[dict]:
@@ -28,7 +29,9 @@ def page_data(view: dict) -> dict:
         "chat": {"user": USER, "assistant": ASSISTANT, "end": END, "end_of_text": END_OF_TEXT,
                  "max_tokens": part["reference"]["chat"]["max_tokens"]},
         "models": [{k: m[k] for k in ("name", "stage", "kind", "label")} for m in models(view)],
-        "defaults": {"text": case["prompt_prefix"], "question": case["question"], "seed": run["config"]["seed"]},
+        "defaults": {"text": part["reference"]["texts"][0]["text"], "question": case["question"],
+                     "seed": run["config"]["seed"]},
+        "attention_window": ATTENTION_WINDOW,
         "pairs": [{k: p[k] for k in ("id", "prompt", "chosen", "rejected")} for p in view["preferences"]],
         "judge": part["fool_the_judge"],
         "game": part["game"]["sentences"],
@@ -45,3 +48,26 @@ def snapshot(view: dict) -> list[dict]:
     lms = [m for m in models(view) if m["kind"] == "language"]
     return [{"text": t["text"], "next": [(m, t["next"][m["name"]]) for m in lms]}
             for t in view["run"]["playground"]["reference"]["texts"][:SNAPSHOT_TEXTS]]
+
+
+def initial(view: dict) -> dict:
+    """What the section shows before its models load, as NumPy computed it with the shipped weights: the
+    first reference text's tokens and bars, the first pair's scores. The JavaScript redraws the same
+    things, so loading the models never moves the page."""
+    part = view["run"]["playground"]
+    first = part["reference"]["texts"][0]
+    lms = [m for m in models(view) if m["kind"] == "language"]
+    judge = next((m for m in models(view) if m["kind"] == "reward"), None)
+    pair = view["preferences"][0]
+    scores = {(r["prompt"], r["answer"]): r["score"] for r in part["reference"]["rewards"]
+              if judge and r["model"] == judge["name"]}
+    known = [t for t in first["tokens"] if t["id"] is not None]
+    arch = part["architecture"]
+    return {
+        "text": first["text"], "tokens": first["tokens"], "known": len(known),
+        "unknown": [t["text"] for t in first["tokens"] if t["id"] is None],
+        "bars": [(m, first["next"][m["name"]]) for m in lms],
+        "attention_tokens": known[-ATTENTION_WINDOW:], "attention_start": max(0, len(known) - ATTENTION_WINDOW),
+        "heads": [(layer, head) for layer in range(arch["n_layer"]) for head in range(arch["n_head"])],
+        "pair": pair, "scores": tuple(scores.get((pair["prompt"], pair[side])) for side in ("chosen", "rejected")),
+    }

@@ -25,7 +25,7 @@
   const judgeInfo = data.models.find((m) => m.kind === "reward");
   const stopIds = new Set([data.chat.end, data.chat.end_of_text].map((t) => tokenizer.ids.get(t)));
   const GENERATE_TOKENS = 60;
-  const ATTENTION_WINDOW = 40;            // the heatmaps show the last this many tokens
+  const ATTENTION_WINDOW = data.attention_window;     // the heatmaps show the last this many tokens
   const status = $("pg-status");
   const timings = [];
 
@@ -100,7 +100,8 @@
         el("td", {}, el("span", { className: "pg-bar", ariaHidden: "true" }, fill), el("span", { className: "pg-p", textContent: pct(c.p) })));
     });
     const panel = el("div", { className: "pg-stage" }, el("table", { className: "pg-bar-table" },
-      el("caption", {}, el("span", { className: "stage-label", textContent: m.label }), " · next token"),
+      el("caption", {}, el("span", { className: "stage-label", textContent: m.label }),
+        el("span", { className: "pg-caption-note", textContent: " · next token" })),
       el("thead", {}, el("tr", {}, el("th", { scope: "col", textContent: "Token" }), el("th", { scope: "col", textContent: "Probability" }))),
       el("tbody", {}, ...rows)));
     panel.dataset.stage = m.stage;
@@ -137,6 +138,7 @@
       }
     }
     renderBars(lastLogits);
+    focusToken = null;                       // new text: follow its last token
     renderAttention();
     const ms = performance.now() - started;
     timings.push(ms);
@@ -194,7 +196,13 @@
   function renderAttention() {
     const input = ids(text.value);
     const strip = $("pg-att-tokens");
-    if (!input.length) { strip.replaceChildren(); $("pg-heatmaps").replaceChildren(); attState = null; return; }
+    if (!input.length) {
+      strip.replaceChildren();
+      attState = null;
+      for (const canvas of section.querySelectorAll(".pg-heatmap")) canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+      $("pg-att-readout").replaceChildren();
+      return;
+    }
     const attention = attentionOf(attModel.value, input);
     const start = Math.max(0, input.length - ATTENTION_WINDOW);
     attState = { attention, start, input, n: input.length - start };
@@ -211,23 +219,15 @@
         followToken(Math.max(0, Math.min(attState.n - 1, to)), true);
       },
     })));
-    const grids = [];
-    for (let l = 0; l < cfg.n_layer; l += 1) {
-      for (let h = 0; h < cfg.n_head; h += 1) {
-        const pixels = Math.round(240 * Math.min(2, window.devicePixelRatio || 1));
-        const canvas = el("canvas", { className: "pg-heatmap", width: pixels, height: pixels });
-        canvas.setAttribute("role", "img");
-        canvas.setAttribute("aria-label", `Attention weights of layer ${l + 1}, head ${h + 1}; the text after the heatmaps lists them for the token being followed`);
-        canvas.dataset.layer = l;
-        canvas.dataset.head = h;
-        canvas.addEventListener("mousemove", (e) => hoverCell(e, canvas));
-        canvas.addEventListener("mouseleave", () => drawHeatmaps(null));
-        grids.push(el("figure", { className: "pg-heatmap-figure" }, canvas, el("figcaption", { textContent: `Layer ${l + 1}, head ${h + 1}` })));
-      }
-    }
-    $("pg-heatmaps").replaceChildren(...grids);
     drawHeatmaps(null);
     readout();
+  }
+
+  /* the heatmaps' canvases are in the page (one per layer and head); drawn at the screen's pixel density */
+  for (const canvas of section.querySelectorAll(".pg-heatmap")) {
+    canvas.width = canvas.height = Math.round(240 * Math.min(2, window.devicePixelRatio || 1));
+    canvas.addEventListener("mousemove", (e) => { if (attState) hoverCell(e, canvas); });
+    canvas.addEventListener("mouseleave", () => drawHeatmaps(null));
   }
 
   function followToken(i, focus) {
@@ -446,6 +446,33 @@
       : "Pick the token you think comes next.";
   }
 
+  /* ---------- the deck's try-it slide: the same bars, big enough for the back of the room */
+  const slideWidget = document.querySelector("[data-pg-slide]");
+  const slideCaches = new Map();
+  function updateSlide() {
+    if (!slideWidget) return;
+    const input = $("pg-slide-text");
+    const tokens = ids(input.value);
+    const pick = (token) => { input.value += token; updateSlide(); };
+    $("pg-slide-bars").replaceChildren(...languageModels.map((m) => {
+      if (!tokens.length) return barTable(m, [], 5, pick);
+      const model = lm(m.name);
+      if (!slideCaches.has(m.name)) slideCaches.set(m.name, model.newCache());
+      return barTable(m, T.softmax(model.logits(model.read(tokens, slideCaches.get(m.name)))), 5, pick);
+    }));
+  }
+  /* a link into the playground from a slide leaves the slides first */
+  for (const link of document.querySelectorAll("a[data-pg-open]")) {
+    link.addEventListener("click", (e) => {
+      if (!window.pageDeck || !document.documentElement.classList.contains("presenting")) return;
+      e.preventDefault();
+      window.pageDeck.leave();
+      const target = document.getElementById(link.getAttribute("href").slice(1));
+      target.scrollIntoView({ behavior: "instant", block: "start" });
+      text.focus({ preventScroll: true });
+    });
+  }
+
   /* ---------- wiring: load near the screen or on first use; never before */
   const live = $("live");
   const say = (message) => { if (live) { live.textContent = ""; setTimeout(() => { live.textContent = message; }, 30); } };
@@ -458,13 +485,18 @@
     update();
     if (judgeInfo) { pair.value = data.pairs[0].id; choosePair(); }
     if (data.game.length) newSentence(false);
+    updateSlide();
   }
   const observer = new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) { observer.disconnect(); setTimeout(start, 0); }
   }, { rootMargin: "600px 0px" });
-  observer.observe(section);
-  section.addEventListener("focusin", start);
-  section.addEventListener("pointerdown", start);
+  for (const place of [section, slideWidget]) {
+    if (!place) continue;
+    observer.observe(place);
+    place.addEventListener("focusin", start);
+    place.addEventListener("pointerdown", start);
+  }
+  if (slideWidget) $("pg-slide-text").addEventListener("input", () => { start(); updateSlide(); });
 
   text.addEventListener("input", (e) => { start(); update(e); });
   temperature.addEventListener("input", () => { start(); renderBars(lastLogits); });
