@@ -246,11 +246,17 @@ def temperature_sweep(model: GPT, ids: list[int]) -> dict:
 
 # ---------- what the guide's playground exercises can quote
 
-def game_sentences(tok: Tokenizer, val_ids: np.ndarray, count: int = GAME_SENTENCES) -> list[str]:
-    """Whole sentences from the held-out part of the corpus (never trained on), spread across it."""
-    text = tok.decode([int(i) for i in val_ids]).replace(END_OF_TEXT, "\n")
-    found = [s.strip() for s in re.findall(r"[^.!?\n]+[.!?]", text)]
-    fits = [s for s in found if GAME_TOKENS[0] <= len(tok.encode(s)) <= GAME_TOKENS[1] and s[:1].isupper()]
+def game_sentences(tok: Tokenizer, val_ids: np.ndarray, train_ids: np.ndarray,
+                   count: int = GAME_SENTENCES) -> list[str]:
+    """Whole sentences from the held-out part of the corpus that the training part does not contain
+    (so no model trained on them), spread across it."""
+    def text(ids: np.ndarray) -> str:
+        return tok.decode([int(i) for i in ids]).replace(END_OF_TEXT, "\n")
+
+    trained = text(train_ids)
+    found = [s.strip() for s in re.findall(r"[^.!?\n]+[.!?]", text(val_ids))]
+    fits = [s for s in found if GAME_TOKENS[0] <= len(tok.encode(s)) <= GAME_TOKENS[1] and s[:1].isupper()
+            and s not in trained]
     if not fits:
         return []
     picks = np.linspace(0, len(fits) - 1, min(count, len(fits))).round().astype(int)
@@ -328,7 +334,7 @@ def playground(ctx: Context, trained_by: dict[str, str]) -> dict:
                          else reward_model_fidelity(model, ctx)),
             "weights": {path: encode(p.data) for path, p in named_parameters(model).items()}})
         ctx.log(fidelity_line(models[-1]))
-    game = game_sentences(ctx.tok, ctx.val_ids)
+    game = game_sentences(ctx.tok, ctx.val_ids, ctx.train_ids)
     judge = next((m for m in shipped.values() if isinstance(m, RewardModel)), None)
     return {
         "format": FORMAT, "architecture": architecture(ctx.settings.model), "models": models,
