@@ -9,8 +9,9 @@
      window.playground.reward(prompt, answer)         -> Promise<number>: the reward model's score
      window.playground.generate(model, text, n, {seed, temperature, k}) -> Promise<{ids, text, ms}> (greedy without a seed)
      window.playground.chat(model, question)          -> Promise<string>: the greedy answer, as the Chat part writes it
-     window.playground.timings()                      -> {updates: [ms, ...]}: input event to updated tokens and bars
-   `model` is a model's name in the run (metrics.json playground.models), e.g. "pretrained". */
+     window.playground.timings()                      -> {updates, painted}: per keystroke in the text box, ms from the
+                                                         input event to the tokens and bars updated, and to the next frame
+   `model` is a model's name in the run (metrics.json playground.models[].name). */
 (() => {
   "use strict";
   const section = document.getElementById("playground");
@@ -27,7 +28,7 @@
   const GENERATE_TOKENS = 60;
   const ATTENTION_WINDOW = data.attention_window;     // the heatmaps show the last this many tokens
   const status = $("pg-status");
-  const timings = [];
+  const timings = { updates: [], painted: [] };
 
   /* ---------- numbers as format.py writes them */
   const pct = (x) => { const v = 100 * x; return Math.abs(v - Math.round(v)) < 0.05 ? `${v.toFixed(0)}%` : `${v.toFixed(1)}%`; };
@@ -56,6 +57,7 @@
     }
     const ms = performance.now() - started;
     status.textContent = `${models.size} models ready, decoded in ${Math.round(ms)} ms.`;
+    section.dataset.decodeMs = ms.toFixed(1);
     section.dataset.playground = "ready";
     performance.mark("playground-ready");
     return models;
@@ -140,9 +142,8 @@
     renderBars(lastLogits);
     focusToken = null;                       // new text: follow its last token
     renderAttention();
-    const ms = performance.now() - started;
-    timings.push(ms);
-    section.dataset.updateMs = ms.toFixed(1);
+    timings.updates.push(performance.now() - started);
+    requestAnimationFrame(() => setTimeout(() => timings.painted.push(performance.now() - started), 0));
   }
 
   function append(piece) {
@@ -535,6 +536,6 @@
       return { ids: out, text: tokenizer.decode(out), ms: performance.now() - begun };
     },
     chat: async (name, question) => answer(name, question),
-    timings: () => ({ updates: timings.slice() }),
+    timings: () => ({ updates: timings.updates.slice(), painted: timings.painted.slice() }),
   };
 })();

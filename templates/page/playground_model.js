@@ -89,15 +89,27 @@ window.TinyGPT = (() => {
   }
 
   /* ---------- the building blocks (model.py's Linear, LayerNorm, GELU) on one position */
-  function linear(x, layer, nIn, nOut) {                     // x @ weight + bias: (nIn,) -> (nOut,)
-    const w = layer.weight;                                  // (nIn, nOut), row after row
-    const y = Float32Array.from(layer.bias);
-    for (let i = 0; i < nIn; i += 1) {
-      const xi = x[i];
-      const row = i * nOut;
-      for (let j = 0; j < nOut; j += 1) y[j] += xi * w[row + j];
+  /* a[i0..i0+n) · b[j0..j0+n); four running sums let the processor overlap the multiplications */
+  function dot(a, i0, b, j0, n) {
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+    for (; i + 3 < n; i += 4) {
+      s0 += a[i0 + i] * b[j0 + i];
+      s1 += a[i0 + i + 1] * b[j0 + i + 1];
+      s2 += a[i0 + i + 2] * b[j0 + i + 2];
+      s3 += a[i0 + i + 3] * b[j0 + i + 3];
     }
+    for (; i < n; i += 1) s0 += a[i0 + i] * b[j0 + i];
+    return s0 + s1 + s2 + s3;
+  }
+  function linear(x, layer, nIn, nOut) {                     // x @ weight + bias: (nIn,) -> (nOut,)
+    const y = new Float32Array(nOut);                        // weightT is (nOut, nIn): output j's weights side by side
+    for (let j = 0; j < nOut; j += 1) y[j] = layer.bias[j] + dot(x, 0, layer.weightT, j * nIn, nIn);
     return y;
+  }
+  function transposed(w, rows, cols) {                       // (rows, cols) -> (cols, rows), row after row
+    const t = new Float32Array(w.length);
+    for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) t[c * rows + r] = w[r * cols + c];
+    return t;
   }
   function layerNorm(x, layer, eps) {                        // zero mean, unit variance, then scale and shift
     const n = x.length;
@@ -149,14 +161,18 @@ window.TinyGPT = (() => {
       this.cfg = cfg;
       this.C = cfg.n_embd;
       this.hs = cfg.n_embd / cfg.n_head;
-      const layer = (name) => ({ weight: w[`${name}.weight`], bias: w[`${name}.bias`] });   // Linear or LayerNorm
+      const norm = (name) => ({ weight: w[`${name}.weight`], bias: w[`${name}.bias`] });                   // LayerNorm
+      // Linear: model.py multiplies x @ weight (nIn, nOut); kept here transposed, (nOut, nIn) as PyTorch stores
+      // it, so that each output is one dot product over contiguous numbers
+      const dense = (name, nIn, nOut) => ({ weightT: transposed(w[`${name}.weight`], nIn, nOut), bias: w[`${name}.bias`] });
       this.tokEmb = w[`${prefix}tok_emb`];                                      // (V, C)
       this.blocks = Array.from({ length: cfg.n_layer }, (_, l) => {
         const b = `${prefix}blocks.${l}`;
-        return { ln1: layer(`${b}.ln1`), qkv: layer(`${b}.attn.qkv`), proj: layer(`${b}.attn.proj`),
-                 ln2: layer(`${b}.ln2`), up: layer(`${b}.mlp.up`), down: layer(`${b}.mlp.down`) };
+        const C = this.C;
+        return { ln1: norm(`${b}.ln1`), qkv: dense(`${b}.attn.qkv`, C, 3 * C), proj: dense(`${b}.attn.proj`, C, C),
+                 ln2: norm(`${b}.ln2`), up: dense(`${b}.mlp.up`, C, 4 * C), down: dense(`${b}.mlp.down`, 4 * C, C) };
       });
-      this.lnF = layer(`${prefix}ln_f`);
+      this.lnF = norm(`${prefix}ln_f`);
       // Rotary: channel pair (j, j + hs/2) of a query or key at position t turns by the angle t * freq[j]
       this.freq = Array.from({ length: this.hs / 2 }, (_, j) => cfg.rope_base ** (-(2 * j) / this.hs));
     }
@@ -193,10 +209,8 @@ window.TinyGPT = (() => {
         const scores = new Float32Array(t + 1);             // scaled dot products with positions 0..t
         let max = -Infinity;
         for (let s = 0; s <= t; s += 1) {
-          let dot = 0;
-          for (let j = 0, at = s * hs; j < hs; j += 1) dot += q[j] * keys[at + j];
-          scores[s] = dot;
-          if (dot > max) max = dot;
+          scores[s] = dot(q, 0, keys, s * hs, hs);
+          if (scores[s] > max) max = scores[s];
         }
         let sum = 0;
         for (let s = 0; s <= t; s += 1) { scores[s] = Math.exp(scores[s] - max); sum += scores[s]; }
@@ -242,11 +256,7 @@ window.TinyGPT = (() => {
       const { C } = this;
       const V = this.cfg.vocab_size;
       const out = new Float32Array(V);
-      for (let v = 0; v < V; v += 1) {
-        let dot = 0;
-        for (let j = 0; j < C; j += 1) dot += h[j] * this.tokEmb[v * C + j];
-        out[v] = dot;
-      }
+      for (let v = 0; v < V; v += 1) out[v] = dot(h, 0, this.tokEmb, v * C, C);
       return out;
     }
   }
@@ -258,10 +268,8 @@ window.TinyGPT = (() => {
       this.head = { weight: w["head.weight"], bias: w["head.bias"] };
     }
     score(ids, cache = this.body.newCache()) {
-      const h = this.body.read(ids, cache);
-      let r = this.head.bias[0];
-      for (let j = 0; j < h.length; j += 1) r += h[j] * this.head.weight[j];
-      return r;
+      const h = this.body.read(ids, cache);                  // (C,) the final token's hidden state
+      return this.head.bias[0] + dot(h, 0, this.head.weight, 0, h.length);   // head: (C, 1)
     }
   }
 
