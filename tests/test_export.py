@@ -18,6 +18,10 @@ from generator.training.tokenizer import END, Tokenizer, chat_prompt
 from .conftest import quick_course
 
 PROJECT = Path(__file__).parent.parent
+PLAYGROUND_FILES = ("generator/export.py", "generator/playground_view.py", "templates/page/playground.js",
+                    "templates/page/playground_model.js", "templates/page/playground.css",
+                    "templates/page/playground_try.html.j2", "templates/page/sections/playground.html.j2",
+                    "templates/page/deck/playground.html.j2", "templates/docs/playground.md.j2")
 
 
 def decoded(tensor: dict) -> np.ndarray:
@@ -58,10 +62,18 @@ def test_every_trained_model_is_shipped_in_training_order_labelled_by_its_stage(
 
 def test_no_model_name_is_written_into_the_export_or_the_page_code():
     """The export and the page read ctx.models and the Run generically, so stage 4's policy needs no edit."""
-    for path in ("generator/export.py", "generator/playground_view.py", "templates/page/playground.js",
-                 "templates/page/playground_model.js", "templates/page/sections/playground.html.j2"):
+    for path in PLAYGROUND_FILES:
         code = (PROJECT / path).read_text(encoding="utf-8")
         assert not re.search(r"""["'](pretrained|sft|policy)["']""", code), path
+
+
+def test_the_playground_holds_no_course_words():
+    """Nothing in the playground is about the default course: another course gets its own models and texts."""
+    domain = ("pharm", "metformin", "warfarin", "egfr", "renal", "kidney", "clinic", "patient", "drug",
+              "dose", "prescri", "medic")
+    for path in PLAYGROUND_FILES:
+        text = (PROJECT / path).read_text(encoding="utf-8").lower()
+        assert not [word for word in domain if word in text], path
 
 
 def test_shipped_weights_have_every_parameter_as_float16(quick_run):
