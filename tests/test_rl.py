@@ -11,7 +11,15 @@ import pytest
 from generator.rubric import rubric_score, states, words
 from generator.training.autograd import Parameter
 from generator.training.model import GPT, GPTConfig, RewardModel
-from generator.training.rl import RLConfig, clipped_surrogate, group_advantages, log_softmax, picked, reinforce
+from generator.training.rl import (
+    RLConfig,
+    clipped_surrogate,
+    group_advantages,
+    kl_penalty,
+    log_softmax,
+    picked,
+    reinforce,
+)
 
 from .test_autograd import numeric_grad
 
@@ -54,6 +62,24 @@ def test_kl_to_the_reference_is_zero_when_policy_and_reference_are_the_same_mode
     lp = picked(log_softmax(model(x).data), y)
     lp_ref = picked(log_softmax(copy.deepcopy(model)(x).data), y)
     assert ((lp - lp_ref) == 0).all()
+
+
+def test_kl_penalty_is_zero_at_the_reference_positive_elsewhere_and_has_the_right_gradient():
+    rng = np.random.default_rng(5)
+    ref = np.log(rng.uniform(0.05, 0.9, size=(2, 5)))
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1.0]])
+    assert float(kl_penalty(Parameter(ref.copy()), ref, mask).data) == 0.0
+    log_probs = Parameter(ref + rng.normal(0, 0.5, size=ref.shape))
+    penalty = kl_penalty(log_probs, ref, mask)
+    d = ref - log_probs.data
+    assert float(penalty.data) == pytest.approx(((np.exp(d) - d - 1) * mask).sum() / mask.sum())
+    assert float(penalty.data) > 0
+    penalty.backward()
+
+    def f():
+        return float(kl_penalty(log_probs, ref, mask).data)
+
+    np.testing.assert_allclose(log_probs.grad, numeric_grad(f, log_probs.data), rtol=1e-5, atol=1e-8)
 
 
 def test_picked_log_probs_have_the_gradient_of_the_log_softmax():

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .autograd import Tensor
-from .loop import apply_gradients, stop_if_diverged
+from .loop import apply_gradients, shuffled_batches, stop_if_diverged
 from .model import GPT
 from .optim import AdamW, cosine_lr
 from .parallel import DataParallel
@@ -23,15 +23,16 @@ from .pretrain import get_batch, next_token_loss
 
 @dataclass(frozen=True)
 class SFTConfig:
-    steps: int = 150
-    lr: float = 3e-3
+    steps: int = 240
+    batch_size: int = 8             # demonstrations per step
+    lr: float = 5e-3
     warmup: int = 10
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     replay_rows: int = 4            # corpus windows mixed into every step
     replay_len: int = 0             # their length in tokens; 0: the pretraining window (see content.py)
-    replay_weight: float = 1.0      # the weight of their next-token loss
-    eval_every: int = 5             # measure training and held-out answers every this many steps
+    replay_weight: float = 2.0      # the weight of their next-token loss
+    eval_every: int = 10            # measure training and held-out answers every this many steps
 
 
 @dataclass
@@ -87,23 +88,25 @@ def sft_loss(model: GPT, x: np.ndarray, y: np.ndarray, mask: np.ndarray,
 def sft(model: GPT, examples: list[tuple[list[int], list[int]]], pad_id: int, corpus: np.ndarray,
         cfg: SFTConfig, rng: np.random.Generator, log=print,
         heldout: list[tuple[list[int], list[int]]] = ()) -> SFTLog:
-    """Fine-tune on all expert pairs at once (full batch), with replay, data parallel like pretraining.
+    """Fine-tune on a few expert pairs at a time, with replay, data parallel like pretraining.
 
     `heldout` pairs are only measured, to see whether what is learned carries over.
     """
     history = SFTLog()
-    train = build_batch(examples, pad_id)
+    train = build_batch(examples, pad_id)                  # all of them, for measuring
     held = build_batch(heldout, pad_id) if heldout else None
     loss_fn = functools.partial(sft_loss, replay_weight=cfg.replay_weight)
     opt = AdamW(model.parameters(), cfg.lr, weight_decay=cfg.weight_decay)
+    batches = shuffled_batches(rng, len(examples), cfg.batch_size)
     with DataParallel(model) as dp:
         for step in range(cfg.steps + 1):
             if step % cfg.eval_every == 0 or step == cfg.steps:
                 _measure(history, model, step, train, held, log)
             if step == cfg.steps:
                 break
-            replay = get_batch(rng, corpus, cfg.replay_rows, cfg.replay_len)   # (rows, T) each
-            loss = dp.backward(loss_fn, *train, *replay)
+            batch = build_batch([examples[i] for i in next(batches)], pad_id)     # (B, T) each
+            replay = get_batch(rng, corpus, cfg.replay_rows, cfg.replay_len)      # (rows, T) each
+            loss = dp.backward(loss_fn, *batch, *replay)
             stop_if_diverged(loss, "SFT", step)
             apply_gradients(opt, cosine_lr(step, cfg.steps, cfg.lr, cfg.warmup), cfg.grad_clip)
     return history
