@@ -82,6 +82,7 @@ def playground_times(page_path: Path) -> dict[str, float]:
         page.evaluate("document.getElementById('playground').scrollIntoView()")
         page.wait_for_selector("#playground[data-playground=ready]", state="attached", timeout=10_000)
         decode = float(page.get_attribute("#playground", "data-decode-ms"))
+        page.wait_for_timeout(500)                       # typing starts once the page is idle
         page.click("#pg-text")
         page.keyboard.press("End")
         page.keyboard.type(PLAYGROUND_TYPED, delay=80)

@@ -58,8 +58,6 @@
     const ms = performance.now() - started;
     status.textContent = `${models.size} models ready, decoded in ${Math.round(ms)} ms.`;
     section.dataset.decodeMs = ms.toFixed(1);
-    section.dataset.playground = "ready";
-    performance.mark("playground-ready");
     return models;
   }
   const ids = (text) => tokenizer.tokens(text).filter((t) => t.id !== null).map((t) => t.id).slice(-cfg.block_size);
@@ -478,26 +476,28 @@
   const live = $("live");
   const say = (message) => { if (live) { live.textContent = ""; setTimeout(() => { live.textContent = message; }, 30); } };
   let started = false;
+  /* The page already shows NumPy's numbers for the first text and pair; starting draws the heatmaps,
+     fills the text box's caches and deals the game's first round. */
   function start() {
     if (started) return;
     started = true;
     status.textContent = "Loading the models…";
     load();
     update();
-    if (judgeInfo) { pair.value = data.pairs[0].id; choosePair(); }
     if (data.game.length) newSentence(false);
-    updateSlide();
+    section.dataset.playground = "ready";
+    performance.mark("playground-ready");
   }
-  const observer = new IntersectionObserver((entries) => {
-    if (entries.some((e) => e.isIntersecting)) { observer.disconnect(); setTimeout(start, 0); }
+  const nearby = (callback) => new IntersectionObserver((entries, observer) => {
+    if (entries.some((e) => e.isIntersecting)) { observer.disconnect(); setTimeout(callback, 0); }
   }, { rootMargin: "600px 0px" });
-  for (const place of [section, slideWidget]) {
-    if (!place) continue;
-    observer.observe(place);
-    place.addEventListener("focusin", start);
-    place.addEventListener("pointerdown", start);
+  nearby(start).observe(section);
+  section.addEventListener("focusin", start);
+  section.addEventListener("pointerdown", start);
+  if (slideWidget) {                      // the slide: its bars are drawn when it is first shown
+    nearby(() => { start(); updateSlide(); }).observe(slideWidget);
+    $("pg-slide-text").addEventListener("input", () => { start(); updateSlide(); });
   }
-  if (slideWidget) $("pg-slide-text").addEventListener("input", () => { start(); updateSlide(); });
 
   text.addEventListener("input", (e) => { start(); update(e); });
   temperature.addEventListener("input", () => { start(); renderBars(lastLogits); });
