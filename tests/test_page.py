@@ -92,7 +92,7 @@ def test_content_security_policy_allows_only_the_page_own_code(page):
     assert directives["connect-src"] == "'none'"
     assert "unsafe" not in directives["script-src"] and "*" not in directives["script-src"]
     executed = [text for attrs, text in parse(page).scripts if "type" not in attrs]
-    assert len(executed) == 3          # first_screen.js in <head>, page.js and deck.js at the end of <body>
+    assert len(executed) == 5          # first_screen.js in <head>; page.js, deck.js and the playground's two at the end
     allowed = set(directives["script-src"].split())
     digests = {"'sha256-" + base64.b64encode(hashlib.sha256(code.encode()).digest()).decode() + "'"
                for code in executed}
@@ -241,16 +241,25 @@ def test_hostile_content_is_shown_as_text(quick_build, course):
         pair["id"] += PAYLOAD
         pair["category"] += PAYLOAD
     run["tokenizer"]["sample"] = [t + PAYLOAD for t in run["tokenizer"]["sample"][:5]]
+    playground = run["playground"]
+    playground["game"]["sentences"] = [t + PAYLOAD for t in playground["game"]["sentences"]]
+    for text in playground["reference"]["texts"]:
+        text["text"] += PAYLOAD
+        for top in text["next"].values():
+            top[0]["token"] += PAYLOAD
+    for edit in playground["fool_the_judge"]["edits"]:
+        edit["word"] += PAYLOAD
     html = render_page(hostile, run)
 
     tags = parse(html)
     from generator.assets import plotly_bundle
     assert not [t for t, a in tags.tags if t == "img"]
-    assert len([t for t, a in tags.tags if t == "style"]) == 1 + len(plotly_bundle().style_ids)
+    assert len([t for t, a in tags.tags if t == "style"]) == 2 + len(plotly_bundle().style_ids)   # page and playground
     assert not [(t, k) for t, a in tags.tags for k in a if k.startswith("on")]
     assert all(a["href"].startswith("#") for t, a in tags.tags if "href" in a)
     scripts = [attrs.get("type") for attrs, _ in tags.scripts]
-    assert scripts == [None, "application/json", "application/octet-stream", None, None]   # our scripts, data
+    assert scripts == [None, "application/json", "application/octet-stream", None, None,   # our scripts and data
+                       "application/json", "application/json", None, None]
     assert "alert(1)</script>" not in html
     assert html.count("{{ 7*7 }}") > 50     # template syntax in content stays text
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") > 50
@@ -269,9 +278,9 @@ def test_outcome_prose_follows_the_numbers(quick_build, course):
     p = run["summary"]["pretrain"]
     worse = render_page(course, _with_summary(run, pretrain__final_val_loss=p["initial_loss"] + 0.1))
     better = render_page(course, _with_summary(run, pretrain__final_val_loss=p["bigram_val_loss"] - 0.1))
-    assert "did not fall" in worse and "not yet below even the unigram baseline" in worse
+    assert "rose from" in worse and "not yet below even the unigram baseline" in worse
     assert "That is below the bigram baseline" in better
-    assert "did not fall" not in better.split('id="sft"')[0]
+    assert "rose from" not in better.split('id="sft"')[0]
 
     flipped = copy.deepcopy(run)
     flipped["case"]["specific_score"], flipped["case"]["vague_score"] = (
@@ -299,5 +308,7 @@ def test_outcome_prose_follows_the_numbers(quick_build, course):
     r = run["summary"]["reward"]
     losing = render_page(course, _with_summary(run, reward__heldout_accuracy=r["length_baseline_accuracy"],
                                                reward__heldout_mean_margin=-abs(r["heldout_mean_margin"])))
-    assert "does not beat the “longer answer wins” shortcut" in losing
+    assert f"The reward model's {fmt.pct(r['length_baseline_accuracy'])} beats it" not in losing
+    assert "Against “the longer answer wins” alone, it is not distinguishable from that rule" in losing or \
+        r["strongest_baseline"] == "length"
     assert "which does not favour the expert" in losing
