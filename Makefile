@@ -36,11 +36,14 @@ serve: $(VENV)/.runtime   ## preview on 127.0.0.1, rebuilding when content/ or t
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
+/usr/bin/pdftotext:   # poppler-utils: the print tests read the PDFs chromium makes
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+
 $(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json
 	cd $(NODE_TOOLS) && npm ci --silent --no-audit --no-fund
 	touch $@
 
-test: $(VENV)/.dev /usr/bin/chromium $(NODE_TOOLS)/node_modules/.installed   ## everything, browser tests included
+test: $(VENV)/.dev /usr/bin/chromium /usr/bin/pdftotext $(NODE_TOOLS)/node_modules/.installed   ## everything, browser tests included
 	$(BIN)/python -m pytest $(ARGS)
 
 test-fast: $(VENV)/.dev   ## unit tests only

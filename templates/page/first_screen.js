@@ -3,6 +3,7 @@
 (() => {
   const root = document.documentElement;
   root.classList.add("first-screen");
+  if ("DecompressionStream" in window) root.classList.add("js-charts");   // else the static drawings show (charts.js)
   requestAnimationFrame(() => requestAnimationFrame(() => {
     root.classList.remove("first-screen");
     const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));

@@ -1,5 +1,4 @@
-/* The infographic's behaviour: navigation, toggles, the pairs table, presentation mode, print, charts.
-   No network: Plotly arrives gzip-compressed inside the page and is unpacked here. */
+/* The infographic's behaviour: navigation, toggles, the pairs table, hide code, print (charts.js draws the charts). */
 (() => {
   "use strict";
   const root = document.documentElement;
@@ -40,7 +39,7 @@
     navQueued = true;
     requestAnimationFrame(() => { navQueued = false; updateNav(); });
   }, { passive: true });
-  updateNav();
+  requestAnimationFrame(updateNav);        // after the first frame: no layout forced while the page loads
   window.pageNav = { sectionInView };
 
   /* ---------- the pipeline's motion: only while it is on screen, and the button pauses or replays it */
@@ -182,90 +181,6 @@
     }
   }
 
-  /* ---------- charts: Plotly is unpacked once; drawChart(div) draws one chart at its box's size.
-     The page draws its own charts after the first paint; the slides call drawChart when a slide is shown. */
-  const pageCharts = $$("main .chart[data-chart]");
-  const chartSpec = JSON.parse($("#chart-data").textContent);
-  let plotly = null;
-  let plotlyLoading = null;
-  function resizeCharts(scope) {
-    if (!plotly) return;
-    for (const div of $$(".chart.drawn", scope || document)) {
-      if (div.offsetParent !== null) plotly.Plots.resize(div);
-    }
-  }
-  function base64Bytes(text) {
-    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
-    const binary = atob(text);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  }
-  async function unpackPlotly() {
-    const packed = $("#plotly-gz");
-    const bytes = base64Bytes(packed.textContent.trim());
-    performance.mark("plotly-decoded");
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    const code = await new Response(stream).text();
-    performance.mark("plotly-unpacked");
-    const script = document.createElement("script");
-    script.textContent = code;
-    document.head.appendChild(script);
-    if (!window.Plotly) throw new Error("Plotly did not load");
-    plotly = window.Plotly;
-    return plotly;
-  }
-  const loadPlotly = () => plotlyLoading || (plotlyLoading = unpackPlotly());
-  /* Every font of a figure (its own and the shared template's) times `factor`. */
-  function scaleFonts(value, factor) {
-    if (Array.isArray(value)) return value.map((v) => scaleFonts(v, factor));
-    if (!value || typeof value !== "object") return value;
-    const out = {};
-    for (const [key, v] of Object.entries(value)) {
-      const font = (key === "font" || key === "tickfont") && v && typeof v === "object";
-      out[key] = font ? Object.assign({}, v, { size: (v.size || 13) * factor }) : scaleFonts(v, factor);
-    }
-    return out;
-  }
-  const narrow = () => window.matchMedia("(max-width: 760px)").matches;
-  /* Draw one chart. options.smallestFont (px): the size of its smallest text; fonts scale to it. */
-  async function drawChart(div, options = {}) {
-    const p = await loadPlotly();
-    const fig = chartSpec.figures[div.dataset.chart];
-    let layout = Object.assign({}, fig.layout, { template: chartSpec.template });
-    if (options.smallestFont) layout = scaleFonts(layout, options.smallestFont / 12);
-    else if (narrow()) layout.font = { size: 12 };
-    await p.newPlot(div, fig.data, layout, chartSpec.config);
-    div.classList.add("drawn");
-    return div;
-  }
-  window.pageCharts = { draw: drawChart, resize: resizeCharts };
-  const yieldToBrowser = () => new Promise((resolve) => setTimeout(resolve, 0));
-  async function drawPageCharts() {
-    if (!pageCharts.length) return;
-    root.dataset.charts = "loading";
-    try {
-      await loadPlotly();
-      performance.mark("plotly-loaded");
-      root.dataset.charts = "drawing";
-      for (const div of pageCharts) {
-        await drawChart(div);
-        await yieldToBrowser();
-      }
-      root.dataset.charts = "ready";
-      root.dataset.chartsReady = "true";
-      root.dataset.chartsReadyAt = String(Math.round(performance.now()));
-      performance.mark("charts-ready");
-    } catch (error) {
-      root.dataset.charts = "failed";
-      root.classList.add("charts-failed");
-      for (const d of $$(".data-toggle")) d.open = true;
-      console.warn("Charts could not be drawn; the data tables show the same numbers.", error);
-    }
-  }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => requestAnimationFrame(drawPageCharts));
-  else requestAnimationFrame(() => setTimeout(drawPageCharts, 0));
-
   /* ---------- hide the code, for audiences who do not read it (the slides skip their code slides too) */
   const codeSwitches = $$(".code-switch");
   function setCodeHidden(hidden) {
@@ -279,18 +194,16 @@
   for (const b of codeSwitches) b.addEventListener("click", () => setCodeHidden(!root.classList.contains("hide-code")));
   window.pageCode = { setHidden: setCodeHidden };
 
-  /* ---------- print: everything expanded, charts at paper width, or the handout alone */
+  /* ---------- print: everything expanded, or the handout alone (charts print as their static drawings) */
   let closed = [];
   window.addEventListener("beforeprint", () => {
     closed = $$("details:not([open])");
     for (const d of closed) d.open = true;
-    if (plotly) for (const div of $$("main .chart.drawn")) plotly.relayout(div, { width: 640 });
   });
   window.addEventListener("afterprint", () => {
     for (const d of closed) d.open = false;
     closed = [];
     root.classList.remove("print-handout");
-    if (plotly) for (const div of $$("main .chart.drawn")) plotly.relayout(div, { width: null, autosize: true });
   });
   const printHandout = () => { root.classList.add("print-handout"); window.print(); };
   for (const id of ["print-handout", "print-handout-2"]) {

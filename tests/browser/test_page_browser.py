@@ -82,7 +82,7 @@ def fresh_state(desktop):
     yield
     desktop.page.emulate_media(media="screen", reduced_motion="no-preference")
     desktop.js("""document.documentElement.classList.contains('presenting')
-                  && document.getElementById('present-exit').click();
+                  && window.pageDeck.leave();
                   document.documentElement.classList.remove('print-handout')""")
 
 
@@ -93,28 +93,50 @@ def shots(quick_build) -> Path:
     return folder
 
 
-def test_offline_without_errors_and_every_chart_draws(desktop):
+DRAWN = """Array.from(document.querySelectorAll('main .chart[data-chart]')).map(d => [
+    d.dataset.chart, d.querySelectorAll('.main-svg').length, d.querySelectorAll('g.trace').length])"""
+FAR_BELOW = """Array.from(document.querySelectorAll('main .chart[data-chart]'))
+    .filter(d => d.getBoundingClientRect().top > 2 * innerHeight).map(d => [d.dataset.chart, d.classList.contains('drawn')])"""
+
+
+def wait_until(loaded: Loaded, expression: str, timeout_ms: int = 20_000) -> None:
+    """Poll a page expression (the page's CSP forbids the eval that wait_for_function would need)."""
+    for _ in range(timeout_ms // 100):
+        if loaded.js(expression):
+            return
+        loaded.page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
+
+
+def test_charts_are_drawn_as_they_come_near_the_screen(desktop):
+    """Plotly is ready after the first paint, but a chart is drawn only when it nears the screen:
+    scrolling down the page draws every one, offline and without errors."""
     assert desktop.js("document.documentElement.dataset.charts") == "ready"
-    drawn = desktop.js("""Array.from(document.querySelectorAll('main .chart[data-chart]')).map(d => [
-        d.dataset.chart, d.querySelectorAll('.main-svg').length, d.querySelectorAll('g.trace').length])""")
+    far = desktop.js(FAR_BELOW)
+    assert far and not any(drawn for _, drawn in far), far
+    for y in range(0, desktop.js("document.body.scrollHeight"), 500):
+        desktop.js(f"window.scrollTo({{top: {y}, behavior: 'instant'}})")
+        desktop.page.wait_for_timeout(60)
+    wait_until(desktop, "document.querySelectorAll('main .chart.drawn').length === "
+                        "document.querySelectorAll('main .chart[data-chart]').length")
+    drawn = desktop.js(DRAWN)
     assert [name for name, _, _ in drawn] == list(CHARTS)
     assert all(svgs > 0 and traces > 0 for _, svgs, traces in drawn), drawn
     assert desktop.requests == []
     assert desktop.errors == []
+    desktop.js("window.scrollTo({top: 0, behavior: 'instant'})")
 
 
-def test_no_sideways_scroll_and_screenshots(desktop, mobile, shots):
-    for loaded, name in ((desktop, "1440x900"), (mobile, "390x844")):
-        width = loaded.js("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-        assert width[0] <= width[1], name
-        clipped = loaded.js("Array.from(document.querySelectorAll('.formula')).filter("
-                            "f => f.scrollWidth > f.clientWidth + 1).map(f => f.closest('section').id)")
-        assert clipped == [], f"{name}: a formula is wider than its box"
-        loaded.page.screenshot(path=str(shots / f"page-{name}.png"))
-    assert mobile.js("document.querySelector('#pairs-table').scrollWidth <= "
-                     "document.querySelector('.pairs-box').clientWidth + 1"), "on a phone the pairs are cards"
-    mobile.page.screenshot(path=str(shots / "page-390-full.png"), full_page=True)
-    assert mobile.requests == [] and mobile.errors == []
+def test_a_jump_draws_the_charts_it_lands_on_first(browser, quick_build):
+    loaded = open_page(browser, quick_build, 1440, 900)
+    try:
+        last = list(CHARTS)[-1]
+        loaded.js(f"location.hash = '#figure-{last}'")
+        wait_until(loaded, f"document.getElementById('chart-{last}').classList.contains('drawn')")
+        assert 0 <= section_top(loaded, f"figure-{last}") <= 120, "the jump lands on the chart"
+        assert loaded.errors == [] and loaded.requests == []
+    finally:
+        loaded.page.context.close()
 
 
 def test_code_toggle_and_copy(desktop):
@@ -251,13 +273,13 @@ def test_print_is_light_expanded_and_the_handout_fits_one_page(desktop, shots):
     try:
         assert page.locator(".topbar").is_hidden()
         assert desktop.js("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+        page.set_viewport_size({"width": 1100, "height": 900})     # wide enough for charts side by side
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")     # builds what waited to be built
         assert page.locator(".code-body.is-folded pre").first.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
         assert page.locator("#pretraining details.qa .qa-a").first.is_visible()
-        page.set_viewport_size({"width": 1100, "height": 900})     # wide enough for charts side by side
-        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")     # charts take the paper's width
-        too_wide = desktop.js("Array.from(document.querySelectorAll('.chart.drawn')).filter(c => "
-                              "c.querySelector('.main-svg').getBoundingClientRect().width > "
-                              "c.closest('figure').getBoundingClientRect().width + 1).map(c => c.dataset.chart)")
+        too_wide = desktop.js("Array.from(document.querySelectorAll('main .chart-static')).filter(c => "
+                              "c.getBoundingClientRect().width > c.closest('figure').getBoundingClientRect().width + 1)"
+                              ".map(c => c.closest('figure').id)")
         assert too_wide == [], "a printed chart spills over its neighbour"
         for paper in ("A4", "Letter"):                               # the printer's paper size wins
             page.evaluate("document.documentElement.classList.add('print-handout')")   # printing ends by removing it
