@@ -8,6 +8,53 @@
   const say = (text) => { if (live) { live.textContent = ""; setTimeout(() => { live.textContent = text; }, 30); } };
   const sections = $$("main > .section");
 
+  /* ---------- markup built when it is needed (macros.html.j2 `later`): a <noscript class="later"> (plain
+     markup where scripts are off) or a <template class="later"> becomes real DOM when it comes near the
+     screen, when its details opens, when its tab, row or slide is shown, or before printing. */
+  function build(scope) {
+    const holders = scope.matches(".later") ? [scope] : $$(".later", scope);
+    for (const holder of holders) {
+      if (holder.tagName === "TEMPLATE") {
+        holder.replaceWith(holder.content);
+      } else {
+        const markup = document.createElement("template");
+        markup.innerHTML = holder.textContent;
+        holder.replaceWith(markup.content);
+      }
+    }
+  }
+  /* before a jump to an anchor: what waits to be built above the target is built now, so the target
+     stays where the page is scrolling to */
+  function buildBefore(target) {
+    for (const holder of $$("main .later[data-near]")) {
+      if (!target.contains(holder) && holder.compareDocumentPosition(target) & Node.DOCUMENT_POSITION_FOLLOWING) {
+        build(holder);
+      }
+    }
+  }
+  window.pageLater = { build, buildBefore };
+  window.addEventListener("hashchange", () => {
+    const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (!target || !target.closest("main")) return;
+    window.pageFirstScreen.renderUpTo(target);
+    buildBefore(target);
+    target.scrollIntoView({ block: "start" });     // the page's own scroll-behavior, so a smooth scroll is re-aimed
+  });
+  const nearScreen = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      nearScreen.unobserve(entry.target);
+      build(entry.target);
+    }
+  }, { rootMargin: "100% 0px" });
+  for (const holder of $$("main .later[data-near]")) nearScreen.observe(holder.parentElement);
+  /* a details' contents are built as its summary is clicked, before it opens (and on any other opening) */
+  document.addEventListener("click", (e) => {
+    const summary = e.target.closest && e.target.closest("summary");
+    if (summary) build(summary.parentElement);
+  }, true);
+  document.addEventListener("toggle", (e) => { if (e.target.open) build(e.target); }, true);
+
   /* ---------- sticky navigation: highlight the section being read */
   const navLinks = new Map($$(".section-nav a").map((a) => [a.dataset.nav, a]));
   const nav = $(".section-nav");
@@ -63,12 +110,15 @@
   for (const button of $$(".code-toggle")) {
     button.addEventListener("click", () => {
       const open = button.getAttribute("aria-expanded") !== "true";
-      document.getElementById(button.getAttribute("aria-controls")).classList.toggle("is-folded", !open);
+      const body = document.getElementById(button.getAttribute("aria-controls"));
+      build(body);
+      body.classList.toggle("is-folded", !open);
       button.setAttribute("aria-expanded", String(open));
       button.textContent = open ? button.dataset.less : button.dataset.more;
     });
   }
   function codeText(id) {
+    build(document.getElementById(id));
     const clone = document.getElementById(id).cloneNode(true);
     for (const n of $$(".linenos", clone)) n.remove();
     return clone.textContent.replace(/\n$/, "");
@@ -105,9 +155,11 @@
     const select = (tab, focus) => {
       for (const t of list) {
         const on = t === tab;
+        const panel = document.getElementById(t.getAttribute("aria-controls"));
+        if (on) build(panel);
         t.setAttribute("aria-selected", String(on));
         t.tabIndex = on ? 0 : -1;
-        document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+        panel.hidden = !on;
       }
       if (focus) tab.focus();
     };
@@ -145,6 +197,7 @@
       say("Sorted by " + $(`button.sort[data-sort="${key}"]`, table).textContent + (state.dir > 0 ? ", ascending" : ", descending"));
     }
     function filter() {
+      build(table);                       // the search reads the answers and rationales too
       const cat = category.value;
       const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
       let shown = 0;
@@ -173,6 +226,7 @@
     for (const button of $$(".pair-expand", table)) {
       button.addEventListener("click", () => {
         const row = document.getElementById(button.getAttribute("aria-controls"));
+        build(row);
         const open = row.hidden;
         row.hidden = !open;
         button.setAttribute("aria-expanded", String(open));
@@ -197,6 +251,7 @@
   /* ---------- print: everything expanded, or the handout alone (charts print as their static drawings) */
   let closed = [];
   window.addEventListener("beforeprint", () => {
+    build($("main"));
     closed = $$("details:not([open])");
     for (const d of closed) d.open = true;
   });

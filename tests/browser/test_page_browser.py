@@ -139,9 +139,53 @@ def test_a_jump_draws_the_charts_it_lands_on_first(browser, quick_build):
         loaded.page.context.close()
 
 
+def test_hidden_parts_are_built_when_they_are_needed(browser, quick_build):
+    """Data tables, closed answers, the other tabs' samples, pair details and the slides wait as
+    markup until opened or shown; code listings and token chips are built when they near the screen."""
+    loaded = open_page(browser, quick_build, 1440, 900)
+    page = loaded.page
+    try:
+        table = "#figure-pretrain-loss details.data-toggle table"
+        assert page.locator(table).count() == 0
+        assert page.locator("#deck .slide-inner").count() == 0
+        assert page.locator("#pairs-table .pair-detail td").count() == 0
+        assert page.locator(".chips .tok").count() == 0               # far below the first screen
+        page.locator("#figure-pretrain-loss details.data-toggle > summary").click()
+        assert page.locator(table).first.is_visible()
+        page.locator("#pretraining .chips").scroll_into_view_if_needed()
+        wait_until(loaded, "document.querySelectorAll('.chips .tok').length > 0")
+        tab = page.locator("#pretraining [role=tab]").nth(1)
+        tab.click()
+        assert page.locator("#" + tab.get_attribute("aria-controls") + " li").count() > 0
+        loaded.js("window.pageDeck.enter(180)")
+        assert page.locator(".slide.is-current .slide-inner").count() == 1
+        loaded.js("window.pageDeck.leave()")
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")   # printing builds the rest
+        assert page.locator("main .later").count() == 0
+        page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+        assert loaded.errors == []
+    finally:
+        page.context.close()
+
+
+def test_no_sideways_scroll_and_screenshots(desktop, mobile, shots):
+    for loaded, name in ((desktop, "1440x900"), (mobile, "390x844")):
+        width = loaded.js("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width[0] <= width[1], name
+        clipped = loaded.js("Array.from(document.querySelectorAll('.formula')).filter("
+                            "f => f.scrollWidth > f.clientWidth + 1).map(f => f.closest('section').id)")
+        assert clipped == [], f"{name}: a formula is wider than its box"
+        loaded.page.screenshot(path=str(shots / f"page-{name}.png"))
+    assert mobile.js("document.querySelector('#pairs-table').scrollWidth <= "
+                     "document.querySelector('.pairs-box').clientWidth + 1"), "on a phone the pairs are cards"
+    mobile.page.screenshot(path=str(shots / "page-390-full.png"), full_page=True)
+    assert mobile.requests == [] and mobile.errors == []
+
+
 def test_code_toggle_and_copy(desktop):
     page = desktop.page
     block = page.locator(".code:has(.code-toggle)").first
+    block.scroll_into_view_if_needed()                  # listings are built as they come near the screen
     toggle = block.locator(".code-toggle")
     height = lambda: block.locator(".code-body pre").bounding_box()["height"]  # noqa: E731
     folded = height()
@@ -190,8 +234,8 @@ def test_chart_data_tables_open(desktop):
 def test_pairs_table_sorts_filters_and_expands(desktop, quick_build):
     page = desktop.page
     pairs = quick_build.run["reward"]["pairs"]
-    ids_in_table = "Array.from(document.querySelectorAll('#pairs-table tbody.pair:not([hidden]) code'))" \
-                   ".map(c => c.textContent)"
+    ids_in_table = "Array.from(document.querySelectorAll('#pairs-table tbody.pair:not([hidden])'))" \
+                   ".map(b => b.dataset.pair)"
     page.locator("button.sort[data-sort=margin]").click()
     assert desktop.js(ids_in_table) == [p["id"] for p in sorted(pairs, key=lambda p: p["margin"])]
     assert page.locator("th:has(button.sort[data-sort=margin])").get_attribute("aria-sort") == "ascending"
@@ -222,6 +266,7 @@ def test_pairs_table_sorts_filters_and_expands(desktop, quick_build):
     assert row.locator(".pair-detail").is_hidden()
     row.locator(".pair-expand").click()
     assert row.locator(".pair-detail").is_visible()
+    assert row.locator(".pair-detail code").text_content() == pairs[0]["id"]
     assert row.locator(".pair-expand").get_attribute("aria-expanded") == "true"
     row.locator(".pair-expand").click()
 
