@@ -155,9 +155,17 @@
     fail(new Error("this browser has no DecompressionStream"));
     return;
   }
-  /* after the first paint: unpack Plotly (its compiling runs off the main thread), and watch the charts */
-  requestAnimationFrame(() => setTimeout(() => {
-    loadPlotly().catch(fail);
-    for (const div of pageCharts) near.observe(div);
-  }, 0));
+  for (const div of pageCharts) near.observe(div);
+  /* Plotly is unpacked once the first paint is on screen (so its compiling, off the main thread, does not
+     compete with it), or after a few seconds where no first paint is reported (a page opened in a
+     background tab); a chart needed sooner unpacks it itself. */
+  const unpackSoon = () => setTimeout(() => loadPlotly().catch(fail), 0);
+  const painted = () => performance.getEntriesByName("first-contentful-paint").length > 0;
+  if (painted() || !(window.PerformanceObserver && (PerformanceObserver.supportedEntryTypes || []).includes("paint"))) {
+    requestAnimationFrame(unpackSoon);
+  } else {
+    const paint = new PerformanceObserver(() => { if (painted()) { paint.disconnect(); unpackSoon(); } });
+    paint.observe({ type: "paint" });
+    setTimeout(unpackSoon, 3000);
+  }
 })();

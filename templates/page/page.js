@@ -38,7 +38,10 @@
     if (!target || !target.closest("main")) return;
     window.pageFirstScreen.renderUpTo(target);
     buildBefore(target);
-    target.scrollIntoView({ block: "start" });     // the page's own scroll-behavior, so a smooth scroll is re-aimed
+    /* re-aimed at where the target now is; a long way is jumped at once, as painting every screen on the
+       way costs a slow computer more than the glide is worth */
+    const far = Math.abs(target.getBoundingClientRect().top) > 2 * window.innerHeight;
+    target.scrollIntoView({ block: "start", behavior: far ? "instant" : "auto" });
   });
   const nearScreen = new IntersectionObserver((entries) => {
     for (const entry of entries) {
