@@ -137,12 +137,17 @@ def _load(page_path: Path, rate: int) -> dict[str, float]:
             "DOM nodes at load": nodes, "JS heap": heap / 1e6}
 
 
-def browser_figures(page_path: Path) -> dict[int, dict[str, list[float]]]:
-    """rate -> figure -> the values of LOADS fresh loads."""
-    out: dict[int, dict[str, list[float]]] = {}
+def browser_figures(pages: list[Path]) -> list[dict[int, dict[str, list[float]]]]:
+    """For each page: rate -> figure -> the values of LOADS fresh loads. Pages take turns, load by load, so
+    that a busy spell on the machine falls on all of them alike."""
+    out: list[dict[int, dict[str, list[float]]]] = [{} for _ in pages]
     for rate in RATES:
-        loads = [_load(page_path, rate) for _ in range(LOADS)]
-        out[rate] = {name: [load[name] for load in loads] for name in BROWSER_FIGURES}
+        loads: list[list[dict]] = [[] for _ in pages]
+        for _ in range(LOADS):
+            for i, page in enumerate(pages):
+                loads[i].append(_load(page, rate))
+        for i in range(len(pages)):
+            out[i][rate] = {name: [load[name] for load in loads[i]] for name in BROWSER_FIGURES}
     return out
 
 
@@ -213,29 +218,32 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--content", default="content")
     parser.add_argument("--quick", action="store_true", help="bench the quick configuration")
-    parser.add_argument("--page", type=Path, help="measure this built page only (no builds)")
+    parser.add_argument("--page", type=Path, action="append",
+                        help="measure this built page instead of building (repeat it to compare pages, e.g. "
+                             "before and after a change: their loads take turns)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        page_path = args.page
-        if page_path is None:
+        pages = args.page
+        if not pages:
             out = Path(tmp) / "build"
             print()
             _table(("figure", "value", "note"), build_rows(args.content, args.quick, out))
-            page_path = out / PAGE
-        html = page_path.read_text(encoding="utf-8")
-        parts = page_parts(html)
-        total = len(html.encode("utf-8")) / 1e6
-        print(f"\npage: {page_path.name}, {total:.2f} MB (target <= {PAGE_MB} MB: "
-              f"{'ok' if total <= PAGE_MB else 'MISSED'})")
-        _table(("part", "bytes"), [(name, f"{size:,}") for name, size in parts.items()])
+            pages = [out / PAGE]
+        for page_path in pages:
+            html = page_path.read_text(encoding="utf-8")
+            total = len(html.encode("utf-8")) / 1e6
+            print(f"\npage: {page_path}, {total:.2f} MB (target <= {PAGE_MB} MB: "
+                  f"{'ok' if total <= PAGE_MB else 'MISSED'})")
+            _table(("part", "bytes"), [(name, f"{size:,}") for name, size in page_parts(html).items()])
         try:
-            figures = browser_figures(page_path)
+            figures = browser_figures(pages)
         except Exception as err:  # a bench without a browser still reports the rest
             print(f"(browser figures skipped: {err})")
             return 0
-    print(f"\nin Chromium: median of {LOADS} first loads, each in a new browser, network blocked; the jump is to "
-          "the page's last chart, straight after the load event and the first paint")
-    _table(("figure", "normal CPU", "CPU x4", "target", "each load"), browser_rows(figures))
+    for page_path, page_figures in zip(pages, figures):
+        print(f"\n{page_path} in Chromium: median of {LOADS} first loads, each in a new browser, network blocked; "
+              "the jump is to the page's last chart, straight after the load event and the first paint")
+        _table(("figure", "normal CPU", "CPU x4", "target", "each load"), browser_rows(page_figures))
     return 0
 
 
