@@ -168,7 +168,7 @@ def pretrain_loss(run: dict) -> dict:
 def sft_loss(run: dict) -> dict:
     sft = run["sft"]
     colour, tint = STAGE_COLOURS["sft"], STAGE_TINTS["sft"]
-    steps = list(range(len(sft["loss"])))
+    steps = sft["steps"]
     traces = [_line(steps, sft["loss"], "Training questions", colour,
                     [f"Step {fmt.integer(s)}: loss on answer tokens {fmt.loss(v)}"
                      for s, v in zip(steps, sft["loss"])], width=2.6)]
@@ -185,7 +185,7 @@ def sft_loss(run: dict) -> dict:
 def sft_accuracy(run: dict) -> dict:
     sft = run["sft"]
     colour, tint = STAGE_COLOURS["sft"], STAGE_TINTS["sft"]
-    steps = list(range(len(sft["token_accuracy"])))
+    steps = sft["steps"]
     traces = [_line(steps, sft["token_accuracy"], "Training questions", colour,
                     [f"Step {fmt.integer(s)}: {fmt.pct(v)} of answer tokens right"
                      for s, v in zip(steps, sft["token_accuracy"])], width=2.6)]
@@ -280,6 +280,77 @@ def score_distribution(run: dict) -> dict:
                                                       "tickfont": {"size": 13}})}
 
 
+RL_RUNS = (("beta", "KL penalty on", "solid", 2.6), ("beta0", "no KL penalty (beta = 0)", "dash", 2.0))
+
+
+def _rl_eval_chart(run: dict, key: str, y_title: str, value, bon_key: str, yaxis: dict | None = None) -> dict:
+    """A held-out measure at each evaluation step, for both RL runs, with the best-of-n line."""
+    rl = run["rl"]
+    traces = []
+    for name, label, dash, width in RL_RUNS:
+        evals = rl["runs"][name]["evals"]
+        steps = [e["step"] for e in evals]
+        colour = STAGE_COLOURS["rl"] if name == "beta" else STAGE_TINTS["rl"]
+        traces.append(_line(steps, [e[key] for e in evals], label, colour,
+                            [f"{label}, step {fmt.integer(e['step'])}: {value(e[key])}" for e in evals],
+                            width=width, dash=dash, mode="lines+markers"))
+    last = rl["runs"]["beta"]["evals"][-1]["step"]
+    bon = rl["best_of_n"][bon_key]
+    trace, note = _reference(bon, 0, last, f"best-of-{fmt.integer(rl['best_of_n']['n'])}, no training: {value(bon)}",
+                             PALETTE["baseline"], "dot", "right")
+    return {"data": [trace, *traces], "layout": _layout("RL step", y_title, annotations=[note], yaxis=yaxis or {},
+                                                        xaxis={"range": [0, last]}, margin={"t": 30})}
+
+
+def rl_score(run: dict) -> dict:
+    return _rl_eval_chart(run, "score", "reward-model score", fmt.signed, "score")
+
+
+def rl_rubric(run: dict) -> dict:
+    return _rl_eval_chart(run, "rubric_score", "rubric score", fmt.pct, "rubric_score",
+                          {"range": [0, 1.04], "tickformat": ".0%"})
+
+
+def _rl_step_chart(run: dict, key: str, y_title: str, value) -> dict:
+    """A per-step training log of both RL runs (measured on each step's sampled answers)."""
+    traces = []
+    for name, label, dash, width in RL_RUNS:
+        series = run["rl"]["runs"][name][key]
+        colour = STAGE_COLOURS["rl"] if name == "beta" else STAGE_TINTS["rl"]
+        traces.append(_line(range(len(series)), series, label, colour,
+                            [f"{label}, step {fmt.integer(i)}: {value(v)}" for i, v in enumerate(series)],
+                            width=width, dash=dash, mode="lines+markers"))
+    return {"data": traces, "layout": _layout("RL step", y_title, margin={"t": 30}, yaxis={"rangemode": "tozero"})}
+
+
+def rl_kl(run: dict) -> dict:
+    return _rl_step_chart(run, "kl", "KL from the reference (nats per answer)", fmt.number)
+
+
+def rl_length(run: dict) -> dict:
+    return _rl_step_chart(run, "length", "answer length (tokens)", fmt.number)
+
+
+def rl_frontier(run: dict) -> dict:
+    """The proxy and the gold standard against the drift that bought them: reward-model score (top) and
+    rubric score (bottom) against KL from the reference, at each evaluation, for both runs."""
+    rl, traces = run["rl"], []
+    for name, label, dash, width in RL_RUNS:
+        evals = rl["runs"][name]["evals"]
+        colour = STAGE_COLOURS["rl"] if name == "beta" else STAGE_TINTS["rl"]
+        for key, axis, value, what in (("score", "y", fmt.signed, "reward-model score"),
+                                       ("rubric_score", "y2", fmt.pct, "rubric")):
+            trace = _line([e["kl"] for e in evals], [e[key] for e in evals], label, colour,
+                          [f"{label}, step {fmt.integer(e['step'])}: KL {fmt.number(e['kl'])}, {what} {value(e[key])}"
+                           for e in evals], width=width, dash=dash, mode="lines+markers", legend=axis == "y")
+            traces.append({**trace, "yaxis": axis})
+    layout = _layout("KL from the reference (nats per answer)", "reward-model score", margin={"t": 30},
+                     xaxis={"anchor": "y2"}, yaxis={"domain": [0.55, 1.0]},
+                     yaxis2={"domain": [0.0, 0.42], "title": {"text": "rubric score"}, "tickformat": ".0%",
+                             "range": [0, 1.04], "anchor": "x"})
+    return {"data": traces, "layout": layout}
+
+
 # chart id -> builder. The page draws them in this order.
 CHARTS = {
     "pretrain-loss": pretrain_loss,
@@ -290,6 +361,11 @@ CHARTS = {
     "reward-accuracy": reward_accuracy,
     "reward-scores": reward_scores,
     "score-distribution": score_distribution,
+    "rl-score": rl_score,
+    "rl-rubric": rl_rubric,
+    "rl-kl": rl_kl,
+    "rl-length": rl_length,
+    "rl-frontier": rl_frontier,
 }
 
 
@@ -301,7 +377,7 @@ def fit_margins(spec: dict) -> dict:
     """
     layout = spec["layout"]
     margin = {**TEMPLATE["layout"]["margin"], **layout.get("margin", {})}
-    x, y = ticks.axes({**spec, "layout": {**layout, "margin": margin}}, TEMPLATE, 600, 300)
+    x, ys = ticks.axes({**spec, "layout": {**layout, "margin": margin}}, TEMPLATE, 600, 300)
     size = TEMPLATE["layout"]["font"]["size"]
 
     def room(axis: dict, labels: float) -> float:
@@ -310,10 +386,12 @@ def fit_margins(spec: dict) -> dict:
         named = title["standoff"] + 1.2 * title["font"]["size"] if title.get("text") else 0
         return tick + 4 + labels + named
 
-    xs, ys = ticks.merged(TEMPLATE, layout, "xaxis"), ticks.merged(TEMPLATE, layout, "yaxis")
-    y_size = ys.get("tickfont", {}).get("size", size)
-    layout["margin"] = {**margin, "l": round(margin["l"] + room(ys, y.widest_label(y_size))),
-                        "b": round(margin["b"] + room(xs, 1.2 * size)),
+    left = 0.0
+    for ref, y in ys.items():           # stacked y axes share the left margin: room for the widest
+        settings = ticks.merged(TEMPLATE, layout, ticks.axis_key(ref))
+        left = max(left, room(settings, y.widest_label(settings.get("tickfont", {}).get("size", size))))
+    layout["margin"] = {**margin, "l": round(margin["l"] + left),
+                        "b": round(margin["b"] + room(ticks.merged(TEMPLATE, layout, "xaxis"), 1.2 * size)),
                         "r": round(max(margin["r"], x.widest_label(size) / 2 + 2))}
     return spec
 

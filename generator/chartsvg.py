@@ -18,7 +18,7 @@ from .charts import PALETTE, STAGE_COLOURS, STAGE_TINTS, TEMPLATE
 WIDTH = 720                     # user units; the drawing scales to its box
 LEGEND_ROW = 20
 TRACE_KEYS = {"type", "mode", "x", "y", "name", "line", "opacity", "text", "hovertemplate", "hoverinfo",
-              "showlegend", "marker"}
+              "showlegend", "marker", "yaxis"}
 # a palette colour -> the CSS variable the stylesheet gives it (print sets some darker, for paper)
 CSS_VARS = {**{c.lower(): f"--{name}" for name, c in PALETTE.items()},
             **{c.lower(): f"--stage-{name}" for name, c in STAGE_COLOURS.items()},
@@ -61,46 +61,56 @@ def render(spec: dict, height: int) -> str:
                           WIDTH - layout["margin"]["l"] - layout["margin"]["r"])
     # like Plotly's legend, a legend that wraps pushes the plot area down
     top = max(layout["margin"]["t"], len(legend) * LEGEND_ROW + 10 if legend else 0)
-    x, y = ticks.axes({**spec, "layout": {**layout, "margin": {**layout["margin"], "t": top}}}, TEMPLATE, WIDTH, height)
-    xs, ys = ticks.merged(TEMPLATE, layout, "xaxis"), ticks.merged(TEMPLATE, layout, "yaxis")
+    margin = {**layout["margin"], "t": top}
+    x, ys = ticks.axes({**spec, "layout": {**layout, "margin": margin}}, TEMPLATE, WIDTH, height)
+    plot = (height - margin["b"], margin["t"])      # the plot area's bottom and top: Plotly's paper y 0 and 1
+    xs = ticks.merged(TEMPLATE, layout, "xaxis")
     size = TEMPLATE["layout"]["font"]["size"]
-    y_size = ys.get("tickfont", {}).get("size", size)
 
     # the chart's figure names and describes it (its Plotly box is the image); this drawing repeats it
     out = [f'<svg class="chart-static" viewBox="0 0 {WIDTH} {height}" aria-hidden="true" focusable="false">']
-    grid = [f"M{_n(x.at(v))},{_n(y.start)}V{_n(y.end)}" for v, _ in x.ticks if xs.get("showgrid", True)]
-    grid += [f"M{_n(x.start)},{_n(y.at(v))}H{_n(x.end)}" for v, _ in y.ticks if ys.get("showgrid", True)]
+    grid = []
+    for ref, y in ys.items():             # each y axis is a subplot of its own band, sharing the x axis
+        if xs.get("showgrid", True):
+            grid += [f"M{_n(x.at(v))},{_n(y.start)}V{_n(y.end)}" for v, _ in x.ticks]
+        if ticks.merged(TEMPLATE, layout, ticks.axis_key(ref)).get("showgrid", True):
+            grid += [f"M{_n(x.start)},{_n(y.at(v))}H{_n(x.end)}" for v, _ in y.ticks]
     if grid:
         out.append(f'<path class="cs-grid" d="{"".join(grid)}"/>')
     shapes = layout.get("shapes", [])
-    out += [_shape(s, x, y) for s in shapes if s.get("layer") == "below"]
+    out += [_shape(s, x, ys["y"], plot) for s in shapes if s.get("layer") == "below"]
     for trace in data:
-        out += _trace(trace, x, y)
-    out += [_shape(s, x, y) for s in shapes if s.get("layer") != "below"]
-    out += [_annotation(note, x, y) for note in layout.get("annotations", [])]
+        out += _trace(trace, x, ys[trace.get("yaxis", "y")])
+    out += [_shape(s, x, ys["y"], plot) for s in shapes if s.get("layer") != "below"]
+    out += [_annotation(note, x, ys["y"]) for note in layout.get("annotations", [])]
 
-    marks = [f"M{_n(x.at(v))},{_n(y.start)}v{xs['ticklen']}" for v, _ in x.ticks if xs.get("ticks") == "outside"]
-    marks += [f"M{_n(x.start)},{_n(y.at(v))}h-{ys['ticklen']}" for v, _ in y.ticks if ys.get("ticks") == "outside"]
-    if marks:
-        out.append(f'<path class="cs-axis" d="{"".join(marks)}"/>')
-    x_labels = y.start + xs.get("ticklen", 0) + 3 + size
+    axis_at = max(y.start for y in ys.values())          # the x axis runs along the lowest band
+    marks = [f"M{_n(x.at(v))},{_n(axis_at)}v{xs['ticklen']}" for v, _ in x.ticks if xs.get("ticks") == "outside"]
+    x_labels = axis_at + xs.get("ticklen", 0) + 3 + size
     out += [f'<text x="{_n(x.at(v))}" y="{_n(x_labels)}" text-anchor="middle">{escape(text)}</text>'
             for v, text in x.ticks]
-    y_labels = x.start - ys.get("ticklen", 0) - 4
-    y_font = f' font-size="{y_size}"' if y_size != size else ""
-    out += [f'<text x="{_n(y_labels)}" y="{_n(y.at(v) + 0.35 * y_size)}" text-anchor="end"{y_font}>'
-            f"{escape(text)}</text>"
-            for v, text in y.ticks]
     if xs["title"].get("text"):
         below = x_labels + xs["title"]["standoff"] + xs["title"]["font"]["size"]
         out.append(f'<text class="cs-title" x="{_n((x.start + x.end) / 2)}" y="{_n(below)}" text-anchor="middle">'
                    f'{escape(xs["title"]["text"])}</text>')
-    if ys["title"].get("text"):
-        cx = y_labels - y.widest_label(y_size) - ys["title"]["standoff"] - 0.35 * ys["title"]["font"]["size"]
-        cy = (y.start + y.end) / 2
-        out.append(f'<text class="cs-title" x="{_n(cx)}" y="{_n(cy)}" text-anchor="middle" '
-                   f'transform="rotate(-90 {_n(cx)} {_n(cy)})">{escape(ys["title"]["text"])}</text>')
-    out += _legend(legend, x.start, y.end)
+    for ref, y in ys.items():
+        settings = ticks.merged(TEMPLATE, layout, ticks.axis_key(ref))
+        y_size = settings.get("tickfont", {}).get("size", size)
+        if settings.get("ticks") == "outside":
+            marks += [f"M{_n(x.start)},{_n(y.at(v))}h-{settings['ticklen']}" for v, _ in y.ticks]
+        y_labels = x.start - settings.get("ticklen", 0) - 4
+        y_font = f' font-size="{y_size}"' if y_size != size else ""
+        out += [f'<text x="{_n(y_labels)}" y="{_n(y.at(v) + 0.35 * y_size)}" text-anchor="end"{y_font}>'
+                f"{escape(text)}</text>" for v, text in y.ticks]
+        title = settings["title"]
+        if title.get("text"):
+            cx = y_labels - y.widest_label(y_size) - title["standoff"] - 0.35 * title["font"]["size"]
+            cy = (y.start + y.end) / 2
+            out.append(f'<text class="cs-title" x="{_n(cx)}" y="{_n(cy)}" text-anchor="middle" '
+                       f'transform="rotate(-90 {_n(cx)} {_n(cy)})">{escape(title["text"])}</text>')
+    if marks:
+        out.append(f'<path class="cs-axis" d="{"".join(marks)}"/>')
+    out += _legend(legend, x.start, plot[1])
     out.append("</svg>")
     return "".join(out)
 
@@ -127,12 +137,13 @@ def _trace(trace: dict, x: ticks.Axis, y: ticks.Axis) -> list[str]:
     return out
 
 
-def _shape(shape: dict, x: ticks.Axis, y: ticks.Axis) -> str:
-    def at(axis: ticks.Axis, ref: str, value: float) -> float:
-        return axis.paper(value) if ref == "paper" else axis.at(value)
+def _shape(shape: dict, x: ticks.Axis, y: ticks.Axis, plot: tuple[float, float]) -> str:
+    """A line or box in data coordinates or, with xref/yref "paper", as fractions of the plot area."""
+    def at_y(value: float) -> float:
+        return plot[0] + value * (plot[1] - plot[0]) if shape.get("yref", "y") == "paper" else y.at(value)
 
-    x0, x1 = (at(x, shape.get("xref", "x"), shape[k]) for k in ("x0", "x1"))
-    y0, y1 = (at(y, shape.get("yref", "y"), shape[k]) for k in ("y0", "y1"))
+    x0, x1 = (x.paper(shape[k]) if shape.get("xref", "x") == "paper" else x.at(shape[k]) for k in ("x0", "x1"))
+    y0, y1 = at_y(shape["y0"]), at_y(shape["y1"])
     stroke = f'{_paint(stroke=shape["line"]["color"])} {_line(shape["line"])}'
     if shape["type"] == "line":
         return f'<path d="M{_n(x0)},{_n(y0)}L{_n(x1)},{_n(y1)}" {stroke}/>'

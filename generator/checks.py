@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .format import loss, p_value, pct, signed, signed_pct
+from .format import number as number_text
 from .stats import ALPHA
 
 # the baselines' names as the checks say them
@@ -74,7 +75,27 @@ def run_checks(summary: dict) -> list[Check]:
               f"at p < {ALPHA} (here p = {p_value(r['vs_strongest_baseline_p'])})",
               beats(r["heldout_accuracy"], r["strongest_baseline_accuracy"], r["vs_strongest_baseline_p"])),
     ]
-    return checks
+    return checks + rl_checks(summary["rl"])
+
+
+def rl_checks(rl: dict) -> list[Check]:
+    """Stage 4, judged on the held-out questions: the proxy, the gold standard, the honest baseline, the leash."""
+    return [
+        Check("rl_reward_rises", "rl", "Reward-model score, held-out questions", signed(rl["reward_after"]),
+              f"above its value before RL, {signed(rl['reward_before'])}", rl["reward_after"] > rl["reward_before"]),
+        Check("rl_rubric_holds", "rl", "Rubric score, held-out questions", pct(rl["rubric_after"]),
+              f"no lower than before RL, {pct(rl['rubric_before'])} (the rubric is never trained on)",
+              rl["rubric_after"] >= rl["rubric_before"]),
+        Check("rl_beats_best_of_n", "rl", "Reward-model score vs best-of-n",
+              f"{signed(rl['reward_after'])} vs {signed(rl['best_of_n_reward'])}",
+              f"above best-of-{rl['best_of_n']} sampling from the fine-tuned model, by a paired sign test over the "
+              f"{rl['questions']} questions at p < {ALPHA} (here p = {p_value(rl['vs_best_of_n_p'])})",
+              beats(rl["reward_after"], rl["best_of_n_reward"], rl["vs_best_of_n_p"])),
+        Check("rl_kl_restrains", "rl", "KL from the reference, with and without the penalty",
+              f"{number_text(rl['kl_after'])} vs {number_text(rl['beta0_kl_after'])}",
+              f"the penalised run (beta = {number_text(rl['beta'])}) drifts less than the run with beta = 0",
+              rl["kl_after"] < rl["beta0_kl_after"]),
+    ]
 
 
 def beats(accuracy: float, baseline: float, p: float) -> bool:

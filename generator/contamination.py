@@ -52,3 +52,18 @@ def measure(course: Course) -> dict:
 def worst(report: dict, group: str) -> float:
     """The largest overlap of any text of a group with either source."""
     return max((max(r["corpus"], r["sft_train"]) for r in report[group]), default=0.0)
+
+
+def notes(course: Course) -> list[str]:
+    """Advice for `check`: every tested text that shares more than LEAK of its 8-grams with training text."""
+    report, out = measure(course), []
+    files = {"heldout_sft": "sft.toml", "preferences": "preferences.toml", "case": "case.toml"}
+    for group, file in files.items():
+        for row in report[group]:
+            worst_source = max(("corpus", "sft_train"), key=lambda source: row[source])
+            if row[worst_source] > LEAK:
+                where = {"corpus": "the corpus", "sft_train": "the fine-tuning pairs"}[worst_source]
+                label = f"{row['id']} ({row['side']})" if "side" in row else row["id"]
+                out.append(f"{file}: {label} shares {row[worst_source]:.0%} of its 8-word runs with {where}, so the "
+                           "model may have read it before it is tested on it; reword one of them")
+    return out

@@ -33,19 +33,19 @@ class Part:
 
 DECK: tuple[Part, ...] = (
     Part("overview", "overview", (
-        Slide("title", "The run behind every number", (2, 2, 5), kicker=False),
-        Slide("pipeline", "Four stages, four kinds of data", (3, 5, 8)),
+        Slide("title", "The run behind every number", (2, 2, 4), kicker=False),
+        Slide("pipeline", "Four stages, four kinds of data", (3, 5, 7)),
     )),
     Part("pretraining", "pretraining", stage="pretrain", slides=(
-        Slide("tokens", "Pretraining: text becomes tokens", (3, 3, 8)),
-        Slide("objective", "Pretraining: the loss", (4, 4, 9)),
+        Slide("tokens", "Pretraining: text becomes tokens", (3, 3, 7)),
+        Slide("objective", "Pretraining: the loss", (4, 4, 8)),
         Slide("code", "Pretraining: the code", (0, 3, 8), code=True),
-        Slide("loss", "Pretraining: the loss curve", (4, 6, 10)),
-        Slide("samples", "Pretraining: what it writes", (3, 4, 6)),
+        Slide("loss", "Pretraining: the loss curve", (3, 5, 9)),
+        Slide("samples", "Pretraining: what it writes", (2, 3, 6)),
     )),
     Part("sft", "sft", stage="sft", slides=(
         Slide("demo", "Fine-tuning: one demonstration", (4, 4, 6)),
-        Slide("code", "Fine-tuning: the code", (0, 3, 7), code=True),
+        Slide("code", "Fine-tuning: the code", (0, 2, 7), code=True),
         Slide("accuracy", "Fine-tuning: answer tokens right", (4, 4, 7)),
         Slide("heldout", "Fine-tuning: a question it never saw", (3, 4, 6)),
     )),
@@ -53,26 +53,29 @@ DECK: tuple[Part, ...] = (
         Slide("break", "Break", (0, 0, 10)),
     )),
     Part("reward", "reward", stage="reward", slides=(
-        Slide("pair", "Reward model: one preference pair", (4, 4, 8)),
-        Slide("objective", "Reward model: the Bradley-Terry loss", (4, 4, 9)),
+        Slide("pair", "Reward model: one preference pair", (4, 4, 7)),
+        Slide("objective", "Reward model: the Bradley-Terry loss", (4, 4, 8)),
         Slide("code", "Reward model: the code", (0, 2, 5), code=True),
-        Slide("margin", "Reward model: the margin", (0, 4, 6)),
-        Slide("heldout", "Reward model: pairs it never saw", (4, 5, 7)),
+        Slide("margin", "Reward model: the margin", (0, 3, 6)),
+        Slide("heldout", "Reward model: pairs it never saw", (4, 4, 7)),
     )),
     Part("exercises", "exercises", (
-        Slide("by_hand", "Exercise: a loss by hand", (0, 4, 8)),
-        Slide("predict", "Exercise: predict the misses", (0, 4, 8)),
-        Slide("leak", "Exercise: find the shortcut", (0, 0, 7)),
+        Slide("by_hand", "Exercise: a loss by hand", (0, 3, 7)),
+        Slide("predict", "Exercise: predict the misses", (0, 3, 7)),
+        Slide("leak", "Exercise: find the shortcut", (0, 0, 6)),
     )),
     Part("case", "case", (
-        Slide("trace", "One case: two models answer", (3, 4, 7)),
+        Slide("trace", "One case: two models answer", (3, 3, 6)),
         Slide("scores", "One case: the reward model scores", (3, 4, 5)),
     )),
-    Part("takeaways", "next", stage="rl", slides=(
-        Slide("rl", "Stage 4: reinforcement learning", (4, 4, 7)),
+    Part("rl", "rl", stage="rl", slides=(
+        Slide("loop", "RL: the loop and its objective", (3, 4, 6)),
+        Slide("proxy", "RL: the score and the rubric", (3, 4, 6)),
+        Slide("answers", "RL: an answer before and after", (0, 2, 4)),
+        Slide("baseline", "RL: against best-of-n", (0, 2, 3)),
     )),
     Part("production", "production", (
-        Slide("scale", "This run vs production", (3, 3, 5)),
+        Slide("scale", "This run vs production", (3, 3, 4)),
     )),
     Part("takeaways", "takeaways", (
         Slide("insight", "The key insight", (3, 3, 4)),

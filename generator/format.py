@@ -149,6 +149,25 @@ METRICS: dict[str, tuple[str, str]] = {
     "data.preference_overlap": ("pct", "largest share of a preference answer's 8-grams found in training text"),
     "data.case_overlap": ("pct", "largest share of a case answer's 8-grams found in training text"),
     "reward.pairs": ("integer", "preference pairs"),
+    "rl.reward_before": ("signed", "reward-model score on held-out questions before RL"),
+    "rl.reward_after": ("signed", "reward-model score on held-out questions after RL"),
+    "rl.rubric_before": ("pct", "rubric score on held-out questions before RL"),
+    "rl.rubric_after": ("pct", "rubric score on held-out questions after RL"),
+    "rl.best_of_n_reward": ("signed", "reward-model score of best-of-n answers"),
+    "rl.best_of_n_rubric": ("pct", "rubric score of best-of-n answers"),
+    "rl.best_of_n": ("integer", "answers sampled per question for best-of-n"),
+    "rl.kl_after": ("number", "KL from the reference after RL (nats per answer)"),
+    "rl.beta": ("number", "KL penalty beta"),
+    "rl.beta0_reward_after": ("signed", "reward-model score after RL without the KL penalty"),
+    "rl.beta0_rubric_after": ("pct", "rubric score after RL without the KL penalty"),
+    "rl.beta0_kl_after": ("number", "KL from the reference after RL without the penalty"),
+    "rl.length_before": ("number", "answer length before RL (tokens)"),
+    "rl.length_after": ("number", "answer length after RL (tokens)"),
+    "rl.beta0_length_after": ("number", "answer length after RL without the KL penalty (tokens)"),
+    "rl.vs_best_of_n_p": ("p_value", "paired sign test, RL vs best-of-n (p)"),
+    "rl.clipfrac_mean": ("pct", "answer tokens clipped by PPO, mean over steps"),
+    "rl.steps": ("integer", "RL steps"),
+    "rl.samples_per_prompt": ("integer", "answers sampled per prompt per step"),
     "config.seed": ("plain", "seed"),
     "config.vocab_size": ("integer", "vocabulary size"),
     "config.parameters": ("integer", "model parameters"),
@@ -181,8 +200,3 @@ def fill_placeholders(text: str, summary: dict) -> str:
     """Replace {section.key} in content prose with the run's formatted figure."""
     return PLACEHOLDER.sub(lambda m: metric(summary, m.group(1)) if m.group(1) in METRICS else m.group(0),
                            text)
-
-
-def unknown_placeholders(text: str) -> list[str]:
-    """Placeholders in `text` that name no known figure (for content validation)."""
-    return [key for key in PLACEHOLDER.findall(text) if key not in METRICS]

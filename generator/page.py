@@ -21,7 +21,7 @@ from .training.tokenizer import ASSISTANT, END, USER
 
 STAGE_ORDER = ("pretrain", "sft", "reward", "rl")
 # Each page section that belongs to a stage (for colours and the pipeline links).
-STAGE_SECTION = {"pretrain": "pretraining", "sft": "sft", "reward": "reward", "rl": "takeaways"}
+STAGE_SECTION = {"pretrain": "pretraining", "sft": "sft", "reward": "reward", "rl": "rl"}
 
 # Metric cards: check id -> the summary keys whose change (first -> last) the card shows, if any.
 CARDS: dict[str, tuple[str, str] | None] = {
@@ -36,6 +36,10 @@ CARDS: dict[str, tuple[str, str] | None] = {
     "rm_train_accuracy": None,
     "rm_heldout_accuracy": None,
     "rm_beats_baselines": None,
+    "rl_reward_rises": ("rl.reward_before", "rl.reward_after"),
+    "rl_rubric_holds": ("rl.rubric_before", "rl.rubric_after"),
+    "rl_beats_best_of_n": None,
+    "rl_kl_restrains": None,
 }
 
 TOKEN_COLOURS = 6       # token chips cycle through this many background tints
@@ -140,6 +144,8 @@ def deck_view(view: dict) -> dict:
         "deck_notes": teaching.get("notes", {}),
         "deck_demo": min(trained or heldout, key=lambda a: _words(a["question"], a["expert"])),
         "deck_heldout": min(heldout, key=lambda a: _words(a["question"], a["after"])),
+        "deck_rl_question": min(run["rl"]["questions"], key=lambda q: _words(q["question"], q["sft_answer"],
+                                                                             q["policy_answer"])),
         "deck_pair": min(pairs, key=lambda p: _words(p.get("prompt", ""), p.get("chosen", ""), p.get("rejected", ""))),
         "pair_prompt": {p["id"]: p.get("prompt", p["id"]) for p in pairs},
         "deck_systems": systems, "deck_tokens": DECK_TOKENS, "deck_sample_chars": DECK_SAMPLE_CHARS,

@@ -1,12 +1,10 @@
-"""Run + Course -> the files in build/: Jinja environments, the shared view, an atomic writer."""
+"""Run + Course -> the files of build/: Jinja environments and the shared view (output.py writes them)."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import markdown as markdown_lib
@@ -17,6 +15,7 @@ from . import deck, exercises, figures, mdtext, textcharts
 from . import format as fmt
 from .checks import BASELINES, CLOSE_CALL, READABLE, case_twin_gap, known_word_share, run_checks, word_reliance
 from .content import ContentError, Course, Problem
+from .findings import Findings
 from .source import highlight_css, locate
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -30,9 +29,10 @@ METRICS = "metrics.json"
 STAGE_CODE: dict[str, list[str]] = {
     "pretrain": ["tokenizer.train_bpe", "model.CausalSelfAttention.__call__",
                  "pretrain.next_token_loss", "pretrain.pretrain"],
-    "sft": ["sft.build_batch", "sft.sft"],
+    "sft": ["sft.build_batch", "sft.sft_loss", "sft.sft"],
     "reward": ["reward.bradley_terry_loss", "model.RewardModel.__call__",
                "reward.train_reward_model", "reward.fold_margins", "reward.cross_validated_margins"],
+    "rl": ["rl.group_advantages", "rl.clipped_surrogate", "rl.kl_penalty", "rl.rl_step"],
     "engine": ["autograd.Tensor.backward", "autograd.Tensor.cross_entropy", "loop.optimise",
                "loop.apply_gradients"],
 }
@@ -44,6 +44,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("sft", "Stage 2: Supervised fine-tuning"),
     ("reward", "Stage 3: The reward model"),
     ("pairs", "The preference pairs"),
+    ("rl", "Stage 4: Reinforcement learning"),
     ("why-three", "Why all three stages"),
     ("case", "One case through every stage"),
     ("exercises", "Exercises"),
@@ -56,9 +57,18 @@ SECTIONS: list[tuple[str, str]] = [
 _SAFE_HREF = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 
 
+class NoImages(markdown_lib.Extension):
+    """Content never shows an image, which would load from elsewhere: ![alt](url) stays text as typed."""
+
+    def extendMarkdown(self, md: markdown_lib.Markdown) -> None:
+        for pattern in ("image_link", "image_reference", "short_image_ref"):
+            md.inlinePatterns.deregister(pattern)
+
+
 def markdown_html(text: str) -> Markup:
-    """Content markdown -> HTML that cannot inject: raw HTML is escaped, unsafe links dropped."""
-    rendered = markdown_lib.markdown(html.escape(text, quote=False), extensions=["tables", "sane_lists"])
+    """Content markdown -> HTML that cannot inject or load: raw HTML is escaped, images stay text,
+    unsafe links dropped."""
+    rendered = markdown_lib.markdown(html.escape(text, quote=False), extensions=["tables", "sane_lists", NoImages()])
     rendered = re.sub(r'href="([^"]*)"',
                       lambda m: m.group(0) if _SAFE_HREF.match(html.unescape(m.group(1))) else 'href="#"',
                       rendered)
@@ -66,8 +76,9 @@ def markdown_html(text: str) -> Markup:
 
 
 def markdown_text(text: str) -> str:
-    """Content text for the markdown docs: HTML-escaped, script links neutralised, one line in tables."""
-    escaped = html.escape(str(text), quote=False)
+    """Content text for the markdown docs: HTML-escaped, script links neutralised, images left as typed
+    (`!\\[` is a literal `![`, so no viewer fetches them)."""
+    escaped = html.escape(str(text), quote=False).replace("![", "!\\[")
     return re.sub(r"\]\(\s*(javascript|data|vbscript):", r"](#blocked-\1-", escaped, flags=re.IGNORECASE)
 
 
@@ -87,13 +98,20 @@ def _fill(value, summary: dict):
     return value
 
 
-def build_view(course: Course, run: dict) -> dict:
+# How claims (templates/claims.j2) are marked: invisibly, or, in an audit render, with brackets a test reads.
+AUDIT_MARKS = {"claim": ("\u27e6", "\u27e7"), "general": ("\u27ea", "\u27eb")}
+NO_MARKS = {"claim": ("", ""), "general": ("", "")}
+
+
+def build_view(course: Course, run: dict, audit: bool = False) -> dict:
     """Everything templates may show; both the page and the docs read this one view."""
     summary = run["summary"]
     reward, case = summary["reward"], run["case"]
     case_scores = (case["specific_score"], case["vague_score"], case["sft_answer_score"])
     checks = run_checks(summary)
+    found = Findings(summary)
     return {
+        "F": found, "holds": found.holds, "AUDIT": AUDIT_MARKS if audit else NO_MARKS,
         "course": course.meta,
         "teaching": _fill(course.teaching, summary),
         "production": course.production,
@@ -168,36 +186,13 @@ def render_docs(course: Course, view: dict) -> dict[str, str]:
     return {GUIDE: guide, ALIGNMENT: alignment}
 
 
-def render_outputs(course: Course, run: dict) -> dict[str, str]:
-    """All files of build/, as name -> text."""
+def render_outputs(course: Course, run: dict, audit: bool = False) -> dict[str, str]:
+    """All files of build/, as name -> text (`audit`: with every claim marked, for tests)."""
     from .page import page_view  # the page's charts, inlined assets and CSP
-    view = build_view(course, run)
+    view = build_view(course, run, audit)
     files = {METRICS: json.dumps(run, indent=1, sort_keys=True) + "\n"}
     if (TEMPLATES / "page/index.html.j2").is_file():
         env = environment("page")
         files[PAGE] = env.get_template("page/index.html.j2").render(**view, **page_view(view, env))
     files.update(render_docs(course, view))
     return files
-
-
-def write_atomically(out_dir: Path, files: dict[str, str]) -> None:
-    """Write every file into a fresh folder, then swap it in for out_dir in one rename.
-
-    If anything fails before the swap, the previous out_dir is left exactly as it was.
-    """
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-    try:
-        for name, text in files.items():
-            (staging / name).write_text(text, encoding="utf-8")
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{staging.name.rsplit('-', 1)[-1]}"
-            out_dir.rename(old)
-        staging.rename(out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise

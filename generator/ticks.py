@@ -35,6 +35,8 @@ class Axis:
             low, high = min(values), max(values)
             pad = 0.05 * ((high - low) or 1.0) if padded else 0.0
             low, high = low - pad, high + pad
+            if spec.get("rangemode") == "tozero":           # zero in the range, no padding past it
+                low, high = (0.0, high) if min(values) >= 0 else (low, 0.0) if max(values) <= 0 else (low, high)
         self.low, self.high = low, (high if high > low else low + 1)
         self.start, self.end = start, end
         if "tickvals" in spec:
@@ -60,23 +62,37 @@ class Axis:
         return max((label_width(text, size) for _, text in self.ticks), default=0.0)
 
 
-def axes(spec: dict, template: dict, width: float, height: float) -> tuple[Axis, Axis]:
-    """The x and y axes of figure `spec` drawn in a `width` x `height` box with the spec's margins."""
+def axes(spec: dict, template: dict, width: float, height: float) -> tuple[Axis, dict[str, Axis]]:
+    """The x axis and the y axes (by trace reference: "y", "y2", ...) of figure `spec`, drawn in a `width` x
+    `height` box with the spec's margins; y axes with a domain share the height, as stacked subplots do."""
     layout, margin = spec["layout"], spec["layout"]["margin"]
     x_values = [x for t in spec["data"] for x in t["x"]]
-    y_values = [y for t in spec["data"] for y in t["y"]]
+    y_values: dict[str, list[float]] = {}
+    for trace in spec["data"]:
+        y_values.setdefault(trace.get("yaxis", "y"), []).extend(trace["y"])
     for shape in layout.get("shapes", []):
         if shape.get("xref", "x") == "x":
             x_values += [shape["x0"], shape["x1"]]
         if shape.get("yref", "y") == "y":
-            y_values += [shape["y0"], shape["y1"]]
+            y_values.setdefault("y", []).extend([shape["y0"], shape["y1"]])
     markers = any("markers" in t.get("mode", "") for t in spec["data"])
     x = Axis(merged(template, layout, "xaxis"), x_values, markers, "x", margin["l"], width - margin["r"])
-    y = Axis(merged(template, layout, "yaxis"), y_values, True, "y", height - margin["b"], margin["t"])
-    return x, y
+    bottom, top = height - margin["b"], margin["t"]
+    ys = {}
+    for ref, values in sorted(y_values.items()):
+        settings = merged(template, layout, axis_key(ref))
+        low, high = settings.get("domain", [0, 1])
+        ys[ref] = Axis(settings, values, True, "y", bottom + low * (top - bottom), bottom + high * (top - bottom))
+    return x, ys
+
+
+def axis_key(ref: str) -> str:
+    """A trace's axis reference as its layout key: "y" -> "yaxis", "y2" -> "yaxis2"."""
+    return ref[0] + "axis" + ref[1:]
 
 
 def merged(template: dict, layout: dict, key: str) -> dict:
-    """An axis' settings: the shared template's, with the figure's own on top (titles merged too)."""
-    base, own = template["layout"].get(key, {}), layout.get(key, {})
+    """An axis' settings: the shared template's (which covers every axis of its letter), with the figure's
+    own on top (titles merged too)."""
+    base, own = template["layout"].get(key.rstrip("0123456789"), {}), layout.get(key, {})
     return {**base, **own, "title": {**base.get("title", {}), **own.get("title", {})}}

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from generator import output
 from generator.content import load_course
 from generator.pipeline import run_pipeline
-from generator.render import render_outputs, write_atomically
+from generator.render import render_outputs
 
 PROJECT = Path(__file__).parent.parent
 CONTENT = PROJECT / "content"
@@ -33,7 +34,8 @@ def quick_course(content: Path = CONTENT, seed: int | None = None):
 
 def make_build(out: Path, course, run: dict) -> Build:
     """Render a run of `course` into `out`, as `make build` does."""
-    write_atomically(out, render_outputs(course, run))
+    with output.replacing(out) as folder:
+        output.write_files(folder, render_outputs(course, run))
     return Build(out, json.loads((out / "metrics.json").read_text()))
 
 

@@ -26,7 +26,7 @@ OUTPUTS = (PAGE, GUIDE, ALIGNMENT)
 PHARMACY_WORDS = ("pharmac", "metformin", "warfarin", "egfr", "renal", "nsaid", "ibuprofen", "kidney",
                   "clinical", "patient", "anticoagul", "prescri")
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)> {{ 7*7 }} {% if 1 %}x{% endif %} " \
-          "[click](javascript:alert(3)) </textarea>|pipe ```"
+          "[click](javascript:alert(3)) ![pixel](https://example.com/p.png) </textarea>|pipe ```"
 FENCED_BLOCK = re.compile(r"^(`{3,})[^\n]*\n.*?^\1[ \t]*$", re.S | re.M)
 BASE64_BLOB = re.compile(r"[A-Za-z0-9+/=]{200,}")
 FIXED_KEYS = {"stage", "symbol", "lines", "metric", "guide", "sample_prompts"}   # values the build restricts
@@ -109,7 +109,7 @@ def hostile_build(tmp_path_factory) -> Path:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         if path.name == "course.toml":
             data["course"] = _poison(data["course"])
-            data["model"]["block_size"] = 512            # the payload makes every example longer
+            data["model"]["block_size"] = 640            # the payload makes every example longer
         else:
             data = _poison(data)
         path.write_text(_dump_toml(data), encoding="utf-8")
@@ -123,7 +123,7 @@ def hostile_build(tmp_path_factory) -> Path:
 def test_hostile_text_is_shown_as_text_in_the_page(hostile_build):
     page = (hostile_build / PAGE).read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page
-    assert "<img src=x onerror" not in page
+    assert "<img" not in page                                       # neither the raw tag nor a markdown image
     assert not re.search(r"""href=["']?\s*javascript:""", page, re.IGNORECASE)
     assert "</textarea>|pipe" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page        # visible as text
@@ -138,6 +138,7 @@ def test_hostile_text_is_shown_as_text_in_the_documents(hostile_build):
         assert "<script>" not in doc and "<img " not in doc, name
         assert "&lt;script&gt;alert(1)" in doc, name
         assert "](javascript:" not in doc, name
+        assert "![pixel](" not in doc and "!\\[pixel](https://example.com/p.png)" in doc, name   # shown as typed
         assert "{{ 7*7 }}" in doc, name
 
 
@@ -198,7 +199,7 @@ def test_ctrl_c_leaves_the_previous_build_intact(tmp_path, previous_build):
     assert process.returncode == 130
     assert "interrupted" in err and "Traceback" not in err
     assert folder_digest(previous_build) == before
-    assert not list(previous_build.parent.glob(".build.*")), "staging folders were left behind"
+    assert not list(previous_build.parent.glob(".build.*-*")), "staging folders were left behind"
 
 
 # ---------------------------------------------------------------- reproducible, cached

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from generator.training.autograd import Parameter, Tensor, cat, sigmoid
+from generator.training.autograd import Parameter, Tensor, cat, minimum, sigmoid
 
 RNG = np.random.default_rng(0)
 
@@ -54,6 +54,10 @@ OPS = {
     "layer_norm": (lambda a, w, b: a.layer_norm(w, b), (2, 3, 6), (6,), (6,)),
     "neg_log_sigmoid": (lambda a: a.neg_log_sigmoid(), (7,)),
     "cat": (lambda a, b, c: cat([a, b, c], axis=1), (2, 3), (2, 1), (2, 4)),
+    "exp": (lambda a: a.exp(), (3, 4)),
+    "clip": (lambda a: a.clip(-0.5, 0.7), (4, 5)),
+    "log_softmax": (lambda a: a.log_softmax(), (2, 3, 5)),
+    "minimum": (lambda a, b: minimum(a, b), (3, 4), (3, 4)),
 }
 
 

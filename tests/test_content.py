@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator.content import ContentError, load_course
+from generator.rubric import rubric_score
 
 from .conftest import PROJECT
 
@@ -53,6 +54,26 @@ def test_default_course_is_valid():
     assert len(course.preferences) == 20
     assert len(course.sft_pairs) >= 5 and course.heldout_pairs
     assert sum(len(d.text.split()) for d in course.corpus) >= 3000
+
+
+@pytest.mark.parametrize("root", [CONTENT, PROJECT / "examples" / "food-safety"], ids=["default", "example"])
+def test_every_reference_answer_meets_its_rubric(root):
+    """Each held-out answer and the case's specific answer score 1.0 on their own rubric; the vague answer 0."""
+    course = load_course(root)
+    for pair in course.heldout_pairs:
+        assert 2 <= len(pair.must) <= 4 and 1 <= len(pair.must_not) <= 3, pair.id
+        assert rubric_score(pair.answer, pair.must, pair.must_not) == 1.0, pair.id
+        assert rubric_score(course.case.vague_answer, pair.must, pair.must_not) == 0.0, pair.id
+    case = course.case
+    assert case.must and rubric_score(case.specific_answer, case.must, case.must_not) == 1.0
+    assert rubric_score(case.vague_answer, case.must, case.must_not) == 0.0
+
+
+def test_case_rubric_must_be_a_list(course_dir):
+    case = course_dir / "case.toml"
+    case.write_text(re.sub(r"(?ms)^must = \[.*?^\]\n", 'must = "stop metformin"\n', case.read_text(), count=1))
+    assert f"case.toml:{line_of(case, 'must = ')}: case.must: must be a list of non-empty texts" \
+        in "\n".join(problems(course_dir))
 
 
 def test_invalid_toml_names_file_and_line(course_dir):

@@ -33,7 +33,7 @@ def test_cached_steps_give_the_same_logits_as_one_full_pass():
     model = trained_looking_model()
     idx = np.random.default_rng(1).integers(0, CFG.vocab_size, size=(3, 9))
     full = model(idx).data                                        # (B, T, V)
-    cache = KVCache(CFG.n_layer)
+    cache = KVCache(CFG.n_layer, CFG.block_size)
     first = model(idx[:, :4], cache).data                         # a prompt of 4 tokens at once,
     rest = [model(idx[:, t:t + 1], cache).data for t in range(4, 9)]   # then one token at a time
     np.testing.assert_allclose(np.concatenate([first, *rest], axis=1), full, rtol=1e-4, atol=1e-5)

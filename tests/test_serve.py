@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import shutil
 import signal
@@ -12,8 +14,21 @@ import urllib.request
 
 from generator import cache
 from generator.content import load_course
+from generator.render import PAGE
 
 from .conftest import CONTENT
+from .test_page import parse
+
+
+def csp(page: str) -> dict[str, set[str]]:
+    """The page's Content-Security-Policy: directive -> its sources."""
+    policy = next(a["content"] for t, a in parse(page).tags
+                  if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    return {name: set(sources) for name, *sources in (d.split() for d in policy.split(";"))}
+
+
+def sha256_source(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
 
 
 def fetch(url: str) -> str:
@@ -46,7 +61,12 @@ def test_serve_rebuilds_on_edit_and_stops_cleanly(tmp_path, quick_build):
         assert url.startswith("http://127.0.0.1:")
         page = fetch(url)
         assert 'fetch("/__version")' in page
-        assert "Content-Security-Policy" not in page
+        # the preview keeps the file's CSP, widened only for its reload script to run and ask this server
+        served, built = csp(page), csp((out / PAGE).read_text(encoding="utf-8"))
+        reload_script = next(text for attrs, text in parse(page).scripts if "/__version" in text)
+        assert served.pop("script-src") == built.pop("script-src") | {sha256_source(reload_script)}
+        assert served.pop("connect-src") == {"'self'"} and built.pop("connect-src") == {"'none'"}
+        assert served == built and served["img-src"] == {"data:"}
         version = fetch(url + "__version")
 
         teaching = content / "teaching.toml"

@@ -5,6 +5,6 @@ A stage module has `run(ctx) -> dict` (its part of the Run, under its own key) a
 more entry in STAGES.
 """
 
-from . import pretrain, reward, sft
+from . import pretrain, reward, rl, sft
 
-STAGES = {"pretrain": pretrain, "sft": sft, "reward": reward}
+STAGES = {"pretrain": pretrain, "sft": sft, "reward": reward, "rl": rl}

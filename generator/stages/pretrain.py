@@ -49,7 +49,7 @@ def run(ctx: Context) -> dict:
         "baselines": {"uniform": baselines.uniform_loss(ctx.tok.size),
                       "unigram": baselines.unigram_loss(ctx.train_ids, ctx.val_ids, ctx.tok.size),
                       "bigram": baselines.bigram_loss(ctx.train_ids, ctx.val_ids, ctx.tok.size)},
-        "position_val_loss": position_buckets(loss_by_position(model, ctx.val_ids, s.pretrain.seq_len)),
+        "position_val_loss": position_buckets(loss_by_position(model, ctx.val_ids, s.pretrain.seq_len, FIRST_BUCKET)),
         "samples": [{"step": x["step"], "prompt": x["prompt"], "text": ctx.tok.decode(x["ids"])}
                     for x in history.samples],
     }

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
+
 from ..training.sft import sft
 from .context import Context
 
@@ -32,12 +34,13 @@ def run(ctx: Context) -> dict:
     model = copy.deepcopy(ctx.models["pretrained"])       # the pretrained model itself stays as it was
     budget = answer_budget(ctx)
     before = ctx.answers(model, asked, min(budget, BEFORE_SFT_TOKENS))
-    history = sft(model, examples, ctx.pad, s.sft, ctx.log, heldout)
+    history = sft(model, examples, ctx.pad, ctx.train_ids, s.sft, np.random.default_rng([s.seed, 3]), ctx.log,
+                  heldout)
     after = ctx.answers(model, asked, budget)
     ctx.models["sft"] = model
     ctx.case.update(question=course.case.question, sft_answer=after[-1])
     return {
-        "loss": history.loss, "token_accuracy": history.token_accuracy,
+        "steps": history.steps, "loss": history.loss, "token_accuracy": history.token_accuracy,
         "heldout_loss_curve": history.heldout_loss, "heldout_token_accuracy_curve": history.heldout_token_accuracy,
         "answer_budget": budget,
         "answers": [{"id": p.id, "heldout": held, "question": p.question, "expert": p.answer,

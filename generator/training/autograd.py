@@ -221,6 +221,36 @@ class Tensor:
         out._backward = _backward
         return out
 
+    def exp(self) -> Tensor:
+        out = Tensor(np.exp(self.data), (self,))
+
+        def _backward(out_grad):  # d e^x / dx = e^x
+            self._accumulate(out_grad * out.data)
+
+        out._backward = _backward
+        return out
+
+    def clip(self, low: float, high: float) -> Tensor:
+        """Values below `low` become `low`, above `high` become `high`; those get no gradient."""
+        out = Tensor(np.clip(self.data, low, high), (self,))
+
+        def _backward(out_grad):  # slope 1 inside the range, 0 where the value was cut
+            self._accumulate(out_grad * ((self.data >= low) & (self.data <= high)))
+
+        out._backward = _backward
+        return out
+
+    def log_softmax(self) -> Tensor:
+        """log of the softmax over the last axis: the log-probability of every token."""
+        z = self.data - self.data.max(axis=-1, keepdims=True)
+        out = Tensor(z - np.log(np.exp(z).sum(axis=-1, keepdims=True)), (self,))
+
+        def _backward(out_grad):  # g - softmax * sum(g)
+            self._accumulate(out_grad - np.exp(out.data) * out_grad.sum(axis=-1, keepdims=True))
+
+        out._backward = _backward
+        return out
+
     # ---- losses --------------------------------------------------------------
     def cross_entropy(self, targets: np.ndarray, mask: np.ndarray | None = None) -> Tensor:
         """Mean of -log p(target) over positions where `mask` is 1.
@@ -289,6 +319,19 @@ def cat(tensors: list[Tensor], axis: int = 0) -> Tensor:
     def _backward(out_grad):
         for t, grad in zip(tensors, np.split(out_grad, ends, axis=axis)):
             t._accumulate(grad)
+
+    out._backward = _backward
+    return out
+
+
+def minimum(a: Tensor, b: Tensor) -> Tensor:
+    """Elementwise min(a, b); the gradient goes to whichever was smaller (to `a` on a tie)."""
+    a_wins = a.data <= b.data
+    out = Tensor(np.where(a_wins, a.data, b.data), (a, b))
+
+    def _backward(out_grad):
+        a._accumulate(out_grad * a_wins)
+        b._accumulate(out_grad * ~a_wins)
 
     out._backward = _backward
     return out

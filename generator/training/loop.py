@@ -1,8 +1,11 @@
-"""One optimisation step, shared by all three stages."""
+"""What every stage's training loop shares: one optimisation step, a stop on divergence, batches of examples."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+
+import numpy as np
 
 from .autograd import Tensor
 from .optim import AdamW, clip_grad_norm
@@ -41,3 +44,13 @@ def stop_if_diverged(loss: Tensor, stage: str, step: int) -> None:
     value = float(loss.data)
     if not math.isfinite(value):
         raise TrainingDiverged(stage, step, value)
+
+
+def shuffled_batches(rng: np.random.Generator, n: int, size: int) -> Iterator[list[int]]:
+    """Indices of `size` examples at a time, out of n: every example once per pass, a fresh order each pass."""
+    order: list[int] = []
+    while True:
+        while len(order) < size:
+            order += rng.permutation(n).tolist()
+        yield order[:size]
+        order = order[size:]

@@ -62,24 +62,31 @@ class KVCache:
 
     With it, each new token goes through the model alone and looks back at the stored
     keys and values, instead of the whole sequence being recomputed for every new token.
-    Generation only: nothing stored here takes part in training.
+    Room for block_size positions is set aside at the start, so adding a token copies
+    only that token. Generation only: nothing stored here takes part in training.
     """
 
-    def __init__(self, n_layer: int):
-        self.keys: list[np.ndarray | None] = [None] * n_layer      # per layer: (B, H, T_so_far, hs)
+    def __init__(self, n_layer: int, block_size: int):
+        self.block_size = block_size
+        self.keys: list[np.ndarray | None] = [None] * n_layer      # per layer: (B, H, block_size, hs)
         self.values: list[np.ndarray | None] = [None] * n_layer
+        self.lengths = [0] * n_layer                               # positions filled, per layer
 
     def __len__(self) -> int:
         """How many positions are stored (the position of the next token)."""
-        return 0 if self.keys[0] is None else self.keys[0].shape[2]
+        return self.lengths[0]
 
     def extend(self, layer: int, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
-        """Append this step's keys and values; return all of them so far."""
-        if self.keys[layer] is not None:
-            k = Tensor(np.concatenate([self.keys[layer], k.data], axis=2))
-            v = Tensor(np.concatenate([self.values[layer], v.data], axis=2))
-        self.keys[layer], self.values[layer] = k.data, v.data
-        return k, v
+        """Store this step's keys and values (B, H, T_new, hs); return all of them so far."""
+        if self.keys[layer] is None:
+            B, H, _, hs = k.shape
+            self.keys[layer] = np.zeros((B, H, self.block_size, hs), k.data.dtype)
+            self.values[layer] = np.zeros((B, H, self.block_size, hs), v.data.dtype)
+        start, end = self.lengths[layer], self.lengths[layer] + k.shape[2]
+        self.keys[layer][:, :, start:end] = k.data
+        self.values[layer][:, :, start:end] = v.data
+        self.lengths[layer] = end
+        return Tensor(self.keys[layer][:, :, :end]), Tensor(self.values[layer][:, :, :end])
 
 
 class Rotary:
@@ -222,21 +229,27 @@ def generate(model: GPT, prompts: list[list[int]], max_new_tokens: int,
     """
     seqs = [list(p) for p in prompts]
     done = [max_new_tokens <= 0] * len(seqs)
-    cache = KVCache(model.cfg.n_layer)
+    cache = KVCache(model.cfg.n_layer, model.cfg.block_size)
     last_position = min(max(map(len, prompts)) + max_new_tokens, model.cfg.block_size) - 1
     for t in range(last_position):
         x = np.array([[s[min(t, len(s) - 1)]] for s in seqs])     # (B, 1): token t (a finished one repeats)
         logits = model(x, cache).data[:, -1]                      # (B, V): predictions for position t + 1
+        chosen = next_tokens(logits, rng, temperature)            # (B,) one choice per sequence
         for i, s in enumerate(seqs):
             if len(s) > t + 1 or done[i]:                         # still reading its prompt, or finished
                 continue
-            if rng is None:
-                next_id = int(np.argmax(logits[i]))
-            else:
-                p = np.exp((logits[i] - logits[i].max()) / temperature)
-                next_id = int(rng.choice(len(p), p=p / p.sum()))
-            s.append(next_id)
-            done[i] = next_id == stop or len(s) - len(prompts[i]) == max_new_tokens
+            s.append(int(chosen[i]))
+            done[i] = s[-1] == stop or len(s) - len(prompts[i]) == max_new_tokens
         if all(done):
             break
     return [s[len(p):] for s, p in zip(seqs, prompts)]
+
+
+def next_tokens(logits: np.ndarray, rng: np.random.Generator | None, temperature: float) -> np.ndarray:
+    """(B, V) logits -> (B,) token ids: the most likely (rng None), or drawn from softmax(logits / T)."""
+    if rng is None:
+        return logits.argmax(axis=-1)
+    p = np.exp((logits - logits.max(axis=-1, keepdims=True)) / temperature)
+    p /= p.sum(axis=-1, keepdims=True)
+    u = rng.random((len(p), 1))                                   # one uniform draw per sequence:
+    return np.minimum((p.cumsum(axis=-1) < u).sum(axis=-1), p.shape[-1] - 1)   # where it falls in the CDF

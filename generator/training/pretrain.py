@@ -76,13 +76,13 @@ def evaluate(model: GPT, tokens: np.ndarray, seq_len: int) -> float:
     return float(total) / (len(tokens) - 1)
 
 
-def loss_by_position(model: GPT, tokens: np.ndarray, seq_len: int, shifts: int = 4) -> np.ndarray:
+def loss_by_position(model: GPT, tokens: np.ndarray, seq_len: int, stride: int = 16) -> np.ndarray:
     """Validation loss at each position 0 .. seq_len - 1 of a window: does more context help?
 
-    Windows start every seq_len / shifts tokens, so each token is predicted at several
-    positions and every position is judged on (nearly) the same text.
+    Windows start every `stride` tokens, so each token is predicted at one position in every
+    stretch of `stride` positions: stretches of positions are judged on the same text.
     """
-    return token_losses(model, *windows(tokens, seq_len, max(1, seq_len // shifts))).mean(axis=0)   # (T,)
+    return token_losses(model, *windows(tokens, seq_len, stride)).mean(axis=0)   # (T,)
 
 
 def pretrain(model: GPT, train: np.ndarray, val: np.ndarray, prompts: dict[str, list[int]],

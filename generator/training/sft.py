@@ -2,35 +2,46 @@
 
 The loss is the same next-token cross-entropy as pretraining, but only the
 answer tokens count (completion-only loss): the model is not graded on
-predicting the question, only on how it responds.
+predicting the question, only on how it responds. A little pretraining text
+is mixed into every step (replay), so the model does not forget its subject.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .loop import optimise
+from .autograd import Tensor
+from .loop import apply_gradients, shuffled_batches, stop_if_diverged
 from .model import GPT
 from .optim import AdamW, cosine_lr
+from .parallel import DataParallel
+from .pretrain import get_batch, next_token_loss
 
 
 @dataclass(frozen=True)
 class SFTConfig:
-    steps: int = 100
-    lr: float = 1e-3
+    steps: int = 240
+    batch_size: int = 8             # demonstrations per step
+    lr: float = 5e-3
     warmup: int = 10
     weight_decay: float = 0.0
     grad_clip: float = 1.0
+    replay_rows: int = 4            # corpus windows mixed into every step
+    replay_len: int = 0             # their length in tokens; 0: the pretraining window (see content.py)
+    replay_weight: float = 2.0      # the weight of their next-token loss
+    eval_every: int = 10            # measure training and held-out answers every this many steps
 
 
 @dataclass
 class SFTLog:
-    loss: list[float] = field(default_factory=list)            # one per step
-    token_accuracy: list[float] = field(default_factory=list)  # share of answer tokens predicted right
-    heldout_loss: list[float] = field(default_factory=list)    # the same, on questions never trained on:
-    heldout_token_accuracy: list[float] = field(default_factory=list)   # measured, never trained on
+    steps: list[int] = field(default_factory=list)            # the steps at which the rest was measured
+    loss: list[float] = field(default_factory=list)            # loss on the training answers' tokens
+    token_accuracy: list[float] = field(default_factory=list)  # share of those tokens predicted right
+    heldout_loss: list[float] = field(default_factory=list)    # the same on questions never trained on
+    heldout_token_accuracy: list[float] = field(default_factory=list)
 
 
 def build_batch(examples: list[tuple[list[int], list[int]]], pad_id: int):
@@ -55,36 +66,62 @@ def token_accuracy(logits: np.ndarray, y: np.ndarray, mask: np.ndarray) -> float
     return float(((logits.argmax(-1) == y) * mask).sum() / mask.sum())
 
 
-def heldout_fit(model: GPT, batch: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[float, float]:
-    """Answer-token loss and accuracy on a batch the model does not train on."""
+def answer_fit(model: GPT, batch: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[float, float]:
+    """Loss and accuracy on a batch's answer tokens, measured only (no update)."""
     x, y, mask = batch
     logits = model(x)
     return float(logits.cross_entropy(y, mask).data), token_accuracy(logits.data, y, mask)
 
 
-def sft(model: GPT, examples: list[tuple[list[int], list[int]]], pad_id: int,
-        cfg: SFTConfig, log=print, heldout: list[tuple[list[int], list[int]]] = ()) -> SFTLog:
-    """Fine-tune on all expert pairs at once (full batch), for cfg.steps steps.
+def sft_loss(model: GPT, x: np.ndarray, y: np.ndarray, mask: np.ndarray,
+             replay_x: np.ndarray, replay_y: np.ndarray, replay_weight: float) -> Tensor:
+    """Completion-only loss on the answers, plus the pretraining loss on a little corpus text (replay).
 
-    `heldout` pairs are only measured, at every step, to see whether what is learned carries over.
+    Fine-tuned on a few dozen answers alone, a small model memorises them and forgets how
+    the subject's text goes, so its answers to new questions get worse. Replaying some
+    pretraining text at every step keeps it a language model of the subject.
+    """
+    answers = model(x).cross_entropy(y, mask)                    # answer tokens only
+    return answers + next_token_loss(model, replay_x, replay_y) * replay_weight
+
+
+def sft(model: GPT, examples: list[tuple[list[int], list[int]]], pad_id: int, corpus: np.ndarray,
+        cfg: SFTConfig, rng: np.random.Generator, log=print,
+        heldout: list[tuple[list[int], list[int]]] = ()) -> SFTLog:
+    """Fine-tune on a few expert pairs at a time, with replay, data parallel like pretraining.
+
+    `heldout` pairs are only measured, to see whether what is learned carries over.
     """
     history = SFTLog()
-    x, y, mask = build_batch(examples, pad_id)
+    train = build_batch(examples, pad_id)                  # all of them, for measuring
     held = build_batch(heldout, pad_id) if heldout else None
+    loss_fn = functools.partial(sft_loss, replay_weight=cfg.replay_weight)
     opt = AdamW(model.parameters(), cfg.lr, weight_decay=cfg.weight_decay)
-    for step in range(cfg.steps + 1):                      # the last pass only measures
-        logits = model(x)                                  # (B, T, V)
-        loss = logits.cross_entropy(y, mask)               # answer tokens only
-        history.loss.append(float(loss.data))
-        history.token_accuracy.append(token_accuracy(logits.data, y, mask))
-        if held:
-            held_loss, held_accuracy = heldout_fit(model, held)
-            history.heldout_loss.append(held_loss)
-            history.heldout_token_accuracy.append(held_accuracy)
-        if step % 25 == 0 or step == cfg.steps:
-            log(f"step {step:4d} | loss {history.loss[-1]:.4f} | "
-                f"answer-token accuracy {history.token_accuracy[-1]:.1%}"
-                + (f" | held-out loss {history.heldout_loss[-1]:.4f}" if held else ""))
-        if step < cfg.steps:
-            optimise(opt, loss, cosine_lr(step, cfg.steps, cfg.lr, cfg.warmup), cfg.grad_clip, "SFT", step)
+    batches = shuffled_batches(rng, len(examples), cfg.batch_size)
+    with DataParallel(model) as dp:
+        for step in range(cfg.steps + 1):
+            if step % cfg.eval_every == 0 or step == cfg.steps:
+                _measure(history, model, step, train, held, log)
+            if step == cfg.steps:
+                break
+            batch = build_batch([examples[i] for i in next(batches)], pad_id)     # (B, T) each
+            replay = get_batch(rng, corpus, cfg.replay_rows, cfg.replay_len)      # (rows, T) each
+            loss = dp.backward(loss_fn, *batch, *replay)
+            stop_if_diverged(loss, "SFT", step)
+            apply_gradients(opt, cosine_lr(step, cfg.steps, cfg.lr, cfg.warmup), cfg.grad_clip)
     return history
+
+
+def _measure(history: SFTLog, model: GPT, step: int, train, held, log) -> None:
+    """Record the loss and accuracy on the training answers and, if any, the held-out ones."""
+    history.steps.append(step)
+    loss, accuracy = answer_fit(model, train)
+    history.loss.append(loss)
+    history.token_accuracy.append(accuracy)
+    line = f"step {step:4d} | loss {loss:.4f} | answer-token accuracy {accuracy:.1%}"
+    if held:
+        held_loss, held_accuracy = answer_fit(model, held)
+        history.heldout_loss.append(held_loss)
+        history.heldout_token_accuracy.append(held_accuracy)
+        line += f" | held-out loss {held_loss:.4f}"
+    log(line)

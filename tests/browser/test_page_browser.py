@@ -96,7 +96,8 @@ def shots(quick_build) -> Path:
 DRAWN = """Array.from(document.querySelectorAll('main .chart[data-chart]')).map(d => [
     d.dataset.chart, d.querySelectorAll('.main-svg').length, d.querySelectorAll('g.trace').length])"""
 FAR_BELOW = """Array.from(document.querySelectorAll('main .chart[data-chart]'))
-    .filter(d => d.getBoundingClientRect().top > 2 * innerHeight).map(d => [d.dataset.chart, d.classList.contains('drawn')])"""
+    .filter(d => d.getBoundingClientRect().top > 2 * innerHeight)
+    .map(d => [d.dataset.chart, d.classList.contains('drawn')])"""
 
 
 def wait_until(loaded: Loaded, expression: str, timeout_ms: int = 20_000) -> None:
