@@ -14,8 +14,8 @@
 
   /* ---------- Plotly: unpacked once */
   function base64Bytes(text) {
-    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
-    const binary = atob(text);
+    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);     // skips the spaces around it
+    const binary = atob(text.trim());
     const bytes = new Uint8Array(binary.length);
     for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
     return bytes;
@@ -32,7 +32,7 @@
   }
   async function unpack() {
     root.dataset.charts = "loading";
-    const bytes = base64Bytes(packed.textContent.trim());
+    const bytes = base64Bytes(packed.textContent);
     const blob = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).blob();
     performance.mark("plotly-unpacked");
     const url = URL.createObjectURL(new Blob([blob], { type: "text/javascript" }));
@@ -156,16 +156,10 @@
     return;
   }
   for (const div of pageCharts) near.observe(div);
-  /* Plotly is unpacked once the first paint is on screen (so its compiling, off the main thread, does not
-     compete with it), or after a few seconds where no first paint is reported (a page opened in a
-     background tab); a chart needed sooner unpacks it itself. */
+  /* Plotly is unpacked as soon as the first frame has been made (this script runs once the page is
+     parsed, so that frame holds the first screen), or after a few seconds in a tab that makes no frames
+     (opened in the background); a chart needed before then unpacks it itself. */
   const unpackSoon = () => setTimeout(() => loadPlotly().catch(fail), 0);
-  const painted = () => performance.getEntriesByName("first-contentful-paint").length > 0;
-  if (painted() || !(window.PerformanceObserver && (PerformanceObserver.supportedEntryTypes || []).includes("paint"))) {
-    requestAnimationFrame(unpackSoon);
-  } else {
-    const paint = new PerformanceObserver(() => { if (painted()) { paint.disconnect(); unpackSoon(); } });
-    paint.observe({ type: "paint" });
-    setTimeout(unpackSoon, 3000);
-  }
+  requestAnimationFrame(unpackSoon);
+  setTimeout(unpackSoon, 3000);
 })();
