@@ -1,5 +1,5 @@
 /* The charts. Plotly arrives gzip-compressed inside the page; it is unpacked once, after the first
-   paint, and each chart is drawn when it comes near the screen (the nearest first). The slides draw
+   frame, and each chart is drawn when it comes near the screen (the nearest first). The slides draw
    theirs through the same function, window.pageCharts.draw(div, options), so every chart, new ones
    included, is drawn the same lazy way. Print, and browsers that cannot run Plotly, show the static
    SVG drawn at build time from the same spec (generator/chartsvg.py) instead. */
