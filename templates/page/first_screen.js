@@ -21,7 +21,8 @@
     }
   }
   window.pageFirstScreen = { renderUpTo };
-  requestAnimationFrame(() => requestAnimationFrame(() => {
+  /* once the page is parsed (the first screen has painted by then): land, then render a section a frame */
+  const start = () => requestAnimationFrame(() => requestAnimationFrame(() => {
     const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
     if (target && target.closest("main")) {
       renderUpTo(target);
@@ -30,4 +31,6 @@
     }
     renderNext();
   }));
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

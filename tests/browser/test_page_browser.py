@@ -299,6 +299,18 @@ def test_a_link_into_the_page_lands_on_its_section(browser, quick_build, anchor)
         loaded.page.context.close()
 
 
+def test_a_link_into_the_page_lands_even_on_a_slow_computer(browser, quick_build):
+    """With the CPU slowed, frames come while the page is still being parsed: the landing waits for it."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    try:
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 6})
+        page.goto((quick_build.out / PAGE).resolve().as_uri() + "#handout")
+        assert 0 <= section_top(Loaded(page, page.url), "handout") <= 120
+    finally:
+        context.close()
+
+
 def test_the_section_links_land_on_their_sections(desktop):
     for anchor in ("reward", "handout", "pretraining"):
         desktop.page.click(f".section-nav a[data-nav={anchor}]")
