@@ -70,7 +70,8 @@ class Evaluation:
         return {"score": float(np.mean(judged["scores"])), "rubric_score": float(np.mean(judged["rubric"])),
                 "length": float(np.mean(judged["lengths"])), "kl": float(self.kl(model, group, answers).mean()),
                 "question_scores": _per_question(judged["scores"], len(self.prompts)),
-                "question_rubric": _per_question(judged["rubric"], len(self.prompts))}
+                "question_rubric": _per_question(judged["rubric"], len(self.prompts)),
+                "samples": judged["texts"][::EVAL_SAMPLES]}             # one sampled answer per question
 
 
 def train_policy(sft_model: GPT, prompts: list[list[int]], cfg: RLConfig, evaluation: Evaluation) -> tuple[GPT, dict]:

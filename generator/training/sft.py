@@ -23,7 +23,7 @@ from .pretrain import get_batch, next_token_loss
 
 @dataclass(frozen=True)
 class SFTConfig:
-    steps: int = 240
+    steps: int = 300
     batch_size: int = 8             # demonstrations per step
     lr: float = 5e-3
     warmup: int = 10
