@@ -369,14 +369,21 @@ CHARTS = {
 }
 
 
-def fit_margins(spec: dict) -> dict:
-    """Set the margins to hold the axes' tick labels and titles (sized for a chart about 600 x 300 px).
+LEGEND_TOP = 48     # px above the plot for a one-row legend (Plotly's own need there is 44 to 47 px)
 
-    Plotly's automargin finds them by drawing a chart, measuring its labels and drawing it again;
-    sized here, each chart is drawn once, which halves its cost in the browser.
+
+def fit_margins(spec: dict) -> dict:
+    """Set the margins to hold the axes' tick labels and titles (sized for a chart about 600 x 300 px),
+    and the legend above the plot.
+
+    Plotly's automargin finds them by drawing a chart, measuring its labels and drawing it again (and a
+    legend taller than the top margin pushes it the same way); sized here, each chart is drawn once,
+    which halves its cost in the browser.
     """
     layout = spec["layout"]
     margin = {**TEMPLATE["layout"]["margin"], **layout.get("margin", {})}
+    if any(trace.get("showlegend", True) and trace.get("name") for trace in spec["data"]):
+        margin["t"] = max(margin["t"], LEGEND_TOP)
     x, ys = ticks.axes({**spec, "layout": {**layout, "margin": margin}}, TEMPLATE, 600, 300)
     size = TEMPLATE["layout"]["font"]["size"]
 

@@ -91,7 +91,10 @@
     const fig = spec().figures[div.dataset.chart];
     let layout = Object.assign({}, fig.layout, { template: spec().template });
     if (options.smallestFont) layout = scaleFonts(layout, options.smallestFont / 12);
-    else if (narrow()) layout.font = { size: 12 };
+    else if (narrow()) {                         // smaller text, and room for a legend in two rows
+      layout.font = { size: 12 };
+      if (fig.layout.margin.t >= 48) layout.margin = Object.assign({}, fig.layout.margin, { t: 66 });
+    }
     await plotly.newPlot(div, fig.data, layout, spec().config);
     div.classList.add("drawn");
     return div;

@@ -123,6 +123,9 @@ def test_charts_are_drawn_as_they_come_near_the_screen(desktop):
     drawn = desktop.js(DRAWN)
     assert [name for name, _, _ in drawn] == list(CHARTS)
     assert all(svgs > 0 and traces > 0 for _, svgs, traces in drawn), drawn
+    pushed = desktop.js("""Array.from(document.querySelectorAll('main .chart.drawn')).filter(d =>
+        ['l', 't', 'b'].some(side => d._fullLayout._size[side] !== d.layout.margin[side])).map(d => d.dataset.chart)""")
+    assert pushed == [], "Plotly moved a margin to fit a label or legend, so it drew these charts twice"
     assert desktop.requests == []
     assert desktop.errors == []
     desktop.js("window.scrollTo({top: 0, behavior: 'instant'})")
