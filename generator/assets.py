@@ -66,9 +66,10 @@ def csp_hash(text: str | bytes) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(data).digest()).decode("ascii") + "'"
 
 
-def json_script(value) -> str:
-    """JSON safe to place inside <script type="application/json">: no '<', '>', '&' can break out."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+def json_script(value, sort_keys: bool = False) -> str:
+    """JSON safe to place inside <script type="application/json">: no '<', '>', '&' can break out.
+    sort_keys: for run data, whose key order may differ once metrics.json has been read back."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=sort_keys)
     return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 

@@ -34,39 +34,42 @@ class Part:
 DECK: tuple[Part, ...] = (
     Part("overview", "overview", (
         Slide("title", "The run behind every number", (2, 2, 4), kicker=False),
-        Slide("pipeline", "Four stages, four kinds of data", (3, 5, 7)),
+        Slide("pipeline", "Four stages, four kinds of data", (3, 4, 7)),
     )),
     Part("pretraining", "pretraining", stage="pretrain", slides=(
         Slide("tokens", "Pretraining: text becomes tokens", (3, 3, 7)),
-        Slide("objective", "Pretraining: the loss", (4, 4, 8)),
-        Slide("code", "Pretraining: the code", (0, 3, 8), code=True),
-        Slide("loss", "Pretraining: the loss curve", (3, 5, 9)),
+        Slide("objective", "Pretraining: the loss", (3, 4, 8)),
+        Slide("code", "Pretraining: the code", (0, 3, 7), code=True),
+        Slide("loss", "Pretraining: the loss curve", (3, 4, 8)),
         Slide("samples", "Pretraining: what it writes", (2, 3, 6)),
     )),
     Part("sft", "sft", stage="sft", slides=(
         Slide("demo", "Fine-tuning: one demonstration", (4, 4, 6)),
-        Slide("code", "Fine-tuning: the code", (0, 2, 7), code=True),
+        Slide("code", "Fine-tuning: the code", (0, 2, 6), code=True),
         Slide("accuracy", "Fine-tuning: answer tokens right", (4, 4, 7)),
-        Slide("heldout", "Fine-tuning: a question it never saw", (3, 4, 6)),
+        Slide("heldout", "Fine-tuning: a question it never saw", (3, 3, 6)),
     )),
     Part("", "pause", (
         Slide("break", "Break", (0, 0, 10)),
     )),
     Part("reward", "reward", stage="reward", slides=(
-        Slide("pair", "Reward model: one preference pair", (4, 4, 7)),
-        Slide("objective", "Reward model: the Bradley-Terry loss", (4, 4, 8)),
+        Slide("pair", "Reward model: one preference pair", (3, 4, 7)),
+        Slide("objective", "Reward model: the Bradley-Terry loss", (4, 4, 7)),
         Slide("code", "Reward model: the code", (0, 2, 5), code=True),
         Slide("margin", "Reward model: the margin", (0, 3, 6)),
         Slide("heldout", "Reward model: pairs it never saw", (4, 4, 7)),
     )),
     Part("exercises", "exercises", (
-        Slide("by_hand", "Exercise: a loss by hand", (0, 3, 7)),
+        Slide("by_hand", "Exercise: a loss by hand", (0, 3, 6)),
         Slide("predict", "Exercise: predict the misses", (0, 3, 7)),
         Slide("leak", "Exercise: find the shortcut", (0, 0, 6)),
     )),
     Part("case", "case", (
         Slide("trace", "One case: two models answer", (3, 3, 6)),
         Slide("scores", "One case: the reward model scores", (3, 4, 5)),
+    )),
+    Part("playground", "playground", (
+        Slide("try", "Try it: this run's models, live", (2, 3, 5)),
     )),
     Part("rl", "rl", stage="rl", slides=(
         Slide("loop", "RL: the loop and its objective", (3, 4, 6)),

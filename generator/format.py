@@ -79,6 +79,16 @@ def pct_range(bounds: tuple[float, float]) -> str:
     return f"{100 * bounds[0]:.0f}% to {100 * bounds[1]:.0f}%"
 
 
+def loss_delta(x: float) -> str:
+    """A small change in a loss, with its sign, 4 decimals: +0.0012, −0.0002; ±0.0000 when it rounds to zero."""
+    return "\u00b10.0000" if abs(x) < 0.00005 else f"{x:+.4f}".replace("-", "\u2212")
+
+
+def kilobytes(x: float) -> str:
+    """A size in bytes as kilobytes (1 kB = 1,000 bytes): 639 kB."""
+    return f"{x / 1000:,.0f} kB"
+
+
 def seconds(x: float) -> str:
     return f"{x:.1f} s"
 
@@ -104,7 +114,7 @@ def tick(x: float, step: float, percent: bool = False) -> str:
 FILTERS = {
     "loss": loss, "pct": pct, "signed": signed, "score": score, "integer": integer,
     "ratio": ratio, "perplexity": perplexity, "seconds": seconds, "plain": plain, "pct_range": pct_range,
-    "number": number, "signed_pct": signed_pct, "p_value": p_value,
+    "number": number, "signed_pct": signed_pct, "p_value": p_value, "loss_delta": loss_delta, "kilobytes": kilobytes,
 }
 
 # summary key -> (formatter, short label). The keys content prose may quote as {key}.

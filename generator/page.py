@@ -14,7 +14,7 @@ import textwrap
 from jinja2 import Environment
 from markupsafe import Markup
 
-from . import assets, charts, chartsvg, deck
+from . import assets, charts, chartsvg, deck, playground_view
 from .render import ALIGNMENT, GUIDE
 from .source import SHORT_LINES, Excerpt, highlight_css, locate
 from .training.tokenizer import ASSISTANT, END, USER
@@ -42,6 +42,8 @@ CARDS: dict[str, tuple[str, str] | None] = {
     "rl_kl_restrains": None,
 }
 
+# the playground's own stylesheet and scripts (templates/page/), inlined and allowed by hash like page.js
+PLAYGROUND_CODE = (("playground.css", "style"), ("playground_model.js", "script"), ("playground.js", "script"))
 TOKEN_COLOURS = 6       # token chips cycle through this many background tints
 MERGES_SHOWN = 12
 DECK_TOKENS = 36        # token chips on the tokens slide
@@ -166,11 +168,13 @@ def page_view(view: dict, env: Environment) -> dict:
     deck_js = assets.inline_code(env.loader.get_source(env, "page/deck.js")[0], "script")
     charts_js = assets.inline_code(env.loader.get_source(env, "page/charts.js")[0], "script")
     first_screen_js = assets.inline_code(env.loader.get_source(env, "page/first_screen.js")[0], "script")
+    pg = {name: assets.inline_code(env.loader.get_source(env, f"page/{name}")[0], tag) for name, tag in PLAYGROUND_CODE}
     figures = charts.figures(run)
     chart_data = {"template": charts.TEMPLATE, "config": charts.CONFIG, "figures": figures}
-    scripts = [assets.csp_hash(s) for s in (first_screen_js, js, charts_js, deck_js)] + [bundle.sha256]
-    csp = assets.content_security_policy(scripts,
-                                         [assets.csp_hash(css), assets.csp_hash("")])
+    scripts = [assets.csp_hash(s) for s in (first_screen_js, js, charts_js, deck_js)] + [bundle.sha256,
+               assets.csp_hash(pg["playground_model.js"]), assets.csp_hash(pg["playground.js"])]
+    styles = [assets.csp_hash(css), assets.csp_hash(""), assets.csp_hash(pg["playground.css"])]
+    csp = assets.content_security_policy(scripts, styles)
     docs = {ex.symbol: docstring(ex) for excerpts in view["code"].values() for ex in excerpts}
     case = run["case"]
     return {
@@ -190,4 +194,16 @@ def page_view(view: dict, env: Environment) -> dict:
                            "sft": case["sft_answer_score"]}),
         "chat": {"user": USER, "assistant": ASSISTANT, "end": END},
         **deck_view(view),
+        **playground_page(view, pg),
     }
+
+
+def playground_page(view: dict, code: dict[str, str]) -> dict:
+    """The playground section's template variables: its models, data, weights, snapshot and inlined code."""
+    data = playground_view.page_data(view)
+    return {"pg_models": playground_view.models(view), "pg_data": data, "pg_snapshot": playground_view.snapshot(view),
+            "pg_initial": playground_view.initial(view),
+            "pg_data_json": Markup(assets.json_script(data, sort_keys=True)),
+            "pg_weights_json": Markup(assets.json_script(playground_view.weights(view["run"]), sort_keys=True)),
+            "pg_css": Markup(code["playground.css"]), "pg_model_js": Markup(code["playground_model.js"]),
+            "pg_js": Markup(code["playground.js"])}

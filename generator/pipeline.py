@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import contamination
+from . import contamination, export
 from .content import Course, Settings
 from .stages import STAGES
 from .stages.context import Context, Log
@@ -26,7 +26,7 @@ HERE = Path(__file__).parent
 TRAINING_CODE = sorted((HERE / "training").glob("*.py"))
 # the code that decides what a Run records, beyond the training code itself
 RECORDING_CODE = [HERE / "pipeline.py", HERE / "stats.py", HERE / "contamination.py", HERE / "workers.py",
-                  *sorted((HERE / "stages").glob("*.py"))]
+                  HERE / "export.py", *sorted((HERE / "stages").glob("*.py"))]
 
 
 def _digest(paths: list[Path]) -> str:
@@ -78,11 +78,17 @@ def run_pipeline(course: Course, quick: bool = False, log: Log = print, timings:
                          "alphabet_size": len(course.alphabet()),
                          "sample": _token_chips(tok, course.corpus[0].text)},
            "contamination": contamination.measure(course)}
+    trained_by = {}                                       # model name in ctx.models -> the stage that trained it
     for number, (name, stage) in enumerate(STAGES.items(), start=1):
         log(f"== Stage {number}: {stage.TITLE} ==")
         started = time.perf_counter()
         run[name] = stage.run(ctx)
+        trained_by.update({model: name for model in ctx.models if model not in trained_by})
         timings[name] = time.perf_counter() - started
+    log("== Playground: the models shipped in the page ==")
+    started = time.perf_counter()
+    run["playground"] = export.playground(ctx, trained_by)
+    timings["export"] = time.perf_counter() - started
     run["case"] = ctx.case
     run["summary"] = summarise(run)
     log(f"done in {sum(timings.values()):.1f} s "
@@ -119,6 +125,7 @@ def summarise(run: dict) -> dict:
     """The headline figures every renderer quotes: each stage's own, the data's and the run card's."""
     return {
         **{name: stage.summarise(run[name]) for name, stage in STAGES.items()},
+        "playground": export.summarise(run["playground"]),
         "data": {"heldout_sft_overlap": contamination.worst(run["contamination"], "heldout_sft"),
                  "preference_overlap": contamination.worst(run["contamination"], "preferences"),
                  "case_overlap": contamination.worst(run["contamination"], "case")},

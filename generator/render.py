@@ -16,7 +16,7 @@ from . import format as fmt
 from .checks import BASELINES, CLOSE_CALL, READABLE, case_twin_gap, known_word_share, run_checks, word_reliance
 from .content import ContentError, Course, Problem
 from .findings import Findings
-from .source import highlight_css, locate
+from .source import highlight_css, locate, locate_js
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
@@ -48,6 +48,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("why-three", "Why all three stages"),
     ("case", "One case through every stage"),
     ("exercises", "Exercises"),
+    ("playground", "Playground: try the trained models"),
     ("production", "This run vs production"),
     ("takeaways", "Key takeaways and next steps"),
     ("glossary", "Glossary"),
@@ -147,7 +148,7 @@ def environment(kind: str) -> Environment:
     env.filters.update(fmt.FILTERS)
     env.filters.update(markdown=markdown_html, md=markdown_text, cell=table_cell,
                        tojson_compact=lambda v: json.dumps(v, separators=(",", ":")))
-    env.globals.update(metric=fmt.metric, locate=locate, highlight_css=highlight_css,
+    env.globals.update(metric=fmt.metric, locate=locate, locate_js=locate_js, highlight_css=highlight_css,
                        change_pct=fmt.change_pct, metric_change=fmt.metric_change)
     if kind == "docs":   # text charts, anchors and the arithmetic the docs' worked answers show
         env.filters.update(textcharts.FILTERS, **mdtext.FILTERS)

@@ -123,6 +123,19 @@ def locate(symbol: str) -> Excerpt:
     return Excerpt(symbol, path.relative_to(PROJECT_ROOT).as_posix(), start, node.end_lineno, code)
 
 
+PLAYGROUND_JS = PROJECT_ROOT / "templates" / "page" / "playground_model.js"
+
+
+def locate_js(name: str) -> str:
+    """Where the page's JavaScript model defines `name` (a function, class or method): 'path:line'."""
+    pattern = re.compile(rf"^\s*(?:function\s+|class\s+)?{re.escape(name)}\s*(?:\(|\{{|extends)")
+    lines = PLAYGROUND_JS.read_text(encoding="utf-8").splitlines()
+    number = next((i for i, line in enumerate(lines, 1) if pattern.match(line)), None)
+    if number is None:
+        raise UnknownSymbol(f"{name!r}: not defined in {PLAYGROUND_JS.relative_to(PROJECT_ROOT).as_posix()}")
+    return f"{PLAYGROUND_JS.relative_to(PROJECT_ROOT).as_posix()}:{number}"
+
+
 def exists(symbol: str) -> bool:
     try:
         locate(symbol)

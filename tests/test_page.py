@@ -93,7 +93,7 @@ def test_content_security_policy_allows_only_the_page_own_code(page):
     assert directives["connect-src"] == "'none'"
     assert "unsafe" not in directives["script-src"] and "*" not in directives["script-src"]
     executed = [text for attrs, text in parse(page).scripts if "type" not in attrs]
-    assert len(executed) == 4          # first_screen.js in <head>; page.js, charts.js, deck.js at the end of <body>
+    assert len(executed) == 6   # first_screen.js in <head>; page.js, charts.js, deck.js, the playground's two
     allowed = set(directives["script-src"].split())
     digests = {"'sha256-" + base64.b64encode(hashlib.sha256(code.encode()).digest()).decode() + "'"
                for code in executed}
@@ -248,16 +248,25 @@ def test_hostile_content_is_shown_as_text(quick_build, course):
         pair["id"] += PAYLOAD
         pair["category"] += PAYLOAD
     run["tokenizer"]["sample"] = [t + PAYLOAD for t in run["tokenizer"]["sample"][:5]]
+    playground = run["playground"]
+    playground["game"]["sentences"] = [t + PAYLOAD for t in playground["game"]["sentences"]]
+    for text in playground["reference"]["texts"]:
+        text["text"] += PAYLOAD
+        for top in text["next"].values():
+            top[0]["token"] += PAYLOAD
+    for edit in playground["fool_the_judge"]["edits"]:
+        edit["word"] += PAYLOAD
     html = render_page(hostile, run)
 
     tags = parse(html)
     from generator.assets import plotly_bundle
     assert not [t for t, a in tags.tags if t == "img"]
-    assert len([t for t, a in tags.tags if t == "style"]) == 1 + len(plotly_bundle().style_ids)
+    assert len([t for t, a in tags.tags if t == "style"]) == 2 + len(plotly_bundle().style_ids)   # page and playground
     assert not [(t, k) for t, a in tags.tags for k in a if k.startswith("on")]
     assert all(a["href"].startswith("#") for t, a in tags.tags if "href" in a)
     scripts = [attrs.get("type") for attrs, _ in tags.scripts]
-    assert scripts == [None, "application/json", "application/octet-stream", None, None, None]  # our scripts, data
+    assert scripts == [None, "application/json", "application/octet-stream", None, None, None,   # our scripts and data
+                       "application/json", "application/json", None, None]
     assert "alert(1)</script>" not in html
     assert html.count("{{ 7*7 }}") > 50     # template syntax in content stays text
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") > 50

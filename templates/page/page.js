@@ -14,6 +14,7 @@
   function build(scope) {
     const holders = scope.matches(".later") ? [scope] : $$(".later", scope);
     for (const holder of holders) {
+      const parent = holder.parentElement;
       if (holder.tagName === "TEMPLATE") {
         holder.replaceWith(holder.content);
       } else {
@@ -21,6 +22,8 @@
         markup.innerHTML = holder.textContent;
         holder.replaceWith(markup.content);
       }
+      /* scripts with widgets in the new markup (the playground's try-it slide) wire them up now */
+      parent.dispatchEvent(new CustomEvent("pagebuilt", { bubbles: true }));
     }
   }
   /* before a jump to an anchor: what waits to be built above the target is built now, so the target
