@@ -9,7 +9,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import contamination, estimate
+from . import claims, contamination, estimate
 from .content import Course, authoring_notes, load_course
 from .errors import explain
 
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     course = load_course(args.content)
-    for note in authoring_notes(course) + contamination.notes(course):
+    for note in authoring_notes(course) + contamination.notes(course) + claims.notes(course):
         print(f"note: {os.path.join(args.content, note)}", file=sys.stderr)
     if args.command == "check":
         print(_summary(args.content, course))

@@ -165,6 +165,26 @@ def pretrain_loss(run: dict) -> dict:
                                                xaxis={"range": [0, last]})}
 
 
+def context(run: dict) -> dict:
+    """Does more context help? The pretrained model's validation loss by position in the window, bucket by bucket."""
+    buckets = run["summary"]["pretrain"]["position_val_loss"]
+    labels = [f"{fmt.integer(b['from'])}-{fmt.integer(b['to'])}" for b in buckets]
+    losses = [b["loss"] for b in buckets]
+    trace = {"type": "bar", "x": labels, "y": _r(losses), "name": "Validation loss",
+             "marker": {"color": STAGE_COLOURS["pretrain"]},
+             "text": [f"Positions {label}: validation loss {fmt.loss(v)}" for label, v in zip(labels, losses)],
+             "textposition": "none", "hovertemplate": "%{text}<extra></extra>", "showlegend": False}
+    bigram = run["summary"]["pretrain"]["bigram_val_loss"]
+    _, note = _reference(bigram, 0, 1, f"bigram baseline {fmt.loss(bigram)}", PALETTE["baseline"], "dot", "right")
+    line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": round(bigram, ROUND),
+            "y1": round(bigram, ROUND), "line": {"color": PALETTE["baseline"], "width": 1.4, "dash": "dot"}}
+    top = max(losses + [bigram]) * 1.1
+    return {"data": [trace], "layout": _layout("positions in the window (tokens of context before them)",
+                                               "validation loss (nats)", annotations=[note], shapes=[line],
+                                               xaxis={"type": "category"}, yaxis={"range": [0, top]},
+                                               margin={"t": 14})}
+
+
 def sft_loss(run: dict) -> dict:
     sft = run["sft"]
     colour, tint = STAGE_COLOURS["sft"], STAGE_TINTS["sft"]
@@ -354,6 +374,7 @@ def rl_frontier(run: dict) -> dict:
 # chart id -> builder. The page draws them in this order.
 CHARTS = {
     "pretrain-loss": pretrain_loss,
+    "context": context,
     "sft-loss": sft_loss,
     "sft-accuracy": sft_accuracy,
     "reward-loss": reward_loss,

@@ -121,26 +121,45 @@ def word_reliance(summary: dict) -> str | None:
 
 
 READABLE = 0.8     # an answer with fewer of its words in the course's own texts reads as garbled
+LONG_WORD = 3      # words this long or longer are looked up (a stray "do" or "a" says little)
 
 
 def known_word_share(text: str, course_texts: list[str]) -> float:
-    """The share of an answer's words that occur anywhere in the course's texts: near 1 for an
-    answer in the course's language, low for garbled output (a number, not a judgement of content)."""
+    """The share of the distinct words of LONG_WORD letters or more in a text that occur anywhere in the
+    course's texts: near 1 for text made of the course's words, low for garbled output. Distinct, so a
+    word repeated to the end of the answer counts once. A number, not a judgement of sense or content."""
     vocabulary = {w for t in course_texts for w in re.findall(r"[a-z]+", t.lower())}
-    used = re.findall(r"[a-z]+", text.lower())
+    used = {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) >= LONG_WORD}
     return sum(w in vocabulary for w in used) / len(used) if used else 0.0
+
+
+def word_variety(text: str) -> float:
+    """Distinct words over all words of a text: near 1 for prose, low for a text that repeats a few words."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return len(set(words)) / len(words) if words else 0.0
+
+
+def distinct_long_words(text: str) -> int:
+    return len({w for w in re.findall(r"[a-z]+", text.lower()) if len(w) >= LONG_WORD})
 
 
 CLOSE_CALL = 0.4    # a margin smaller than this is under 60% under Bradley-Terry: a near coin flip
 NEAR_TWIN = 0.8     # answers sharing this much of their wording say nearly the same thing
-SCORE_GAP = 1.0     # a score gap this large is a 73% preference under Bradley-Terry
+
+
+def twin(case: dict) -> tuple[float, float]:
+    """How much of its wording the fine-tuned model's case answer shares with the specific reference answer
+    (0 to 1, word by word, in order), and the score gap between them (own answer minus reference)."""
+    own, reference = case["sft_answer"].lower().split(), case["specific_answer"].lower().split()
+    shared = difflib.SequenceMatcher(None, own, reference, autojunk=False).ratio()
+    return shared, case["sft_answer_score"] - case["specific_score"]
 
 
 def case_twin_gap(case: dict) -> dict | None:
-    """When the fine-tuned model's answer to the case is worded almost like the specific reference
-    answer yet the reward model scores the two far apart: the brittleness RL would exploit.
+    """When the fine-tuned model's answer to the case is worded almost like the specific reference answer
+    (NEAR_TWIN) yet the reward model is at least 60% sure one of the two is better (a gap of CLOSE_CALL or
+    more, on Bradley-Terry's scale): the brittleness RL would exploit. Near-identical texts should score
+    nearly alike, so the test is similarity and score distance together, not a large gap alone.
     Returns the shared-wording share and the score gap (own answer minus reference), else None."""
-    own, reference = case["sft_answer"].lower().split(), case["specific_answer"].lower().split()
-    shared = difflib.SequenceMatcher(None, own, reference, autojunk=False).ratio()
-    gap = case["sft_answer_score"] - case["specific_score"]
-    return {"shared": shared, "gap": gap} if shared >= NEAR_TWIN and abs(gap) >= SCORE_GAP else None
+    shared, gap = twin(case)
+    return {"shared": shared, "gap": gap} if shared >= NEAR_TWIN and abs(gap) >= CLOSE_CALL else None

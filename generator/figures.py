@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import format as fmt
-from .training.model import GPT, GPTConfig, Linear, RewardModel
+from .training.model import GPT, GPTConfig, RewardModel
 from .training.optim import AdamW, cosine_lr
 from .training.tokenizer import SPECIAL_TOKENS
 
@@ -70,9 +70,29 @@ def adamw(run: dict, stage: str) -> dict:
     return {"lr": cfg["lr"], "beta1": betas[0], "beta2": betas[1], "weight_decay": cfg["weight_decay"]}
 
 
-def linear_init_std() -> float:
-    """The standard deviation a Linear layer's weights start with."""
-    return inspect.signature(Linear.__init__).parameters["std"].default
+def _two_digits(x: float) -> float:
+    return round(x, 1 - math.floor(math.log10(abs(x)))) if x else 0.0
+
+
+@functools.cache
+def _init_stds(cfg: GPTConfig) -> dict:
+    model = GPT(np.random.default_rng(0), cfg)
+    blocks = model.blocks
+    standard = np.concatenate([model.tok_emb.data.ravel()] + [b.attn.qkv.weight.data.ravel() for b in blocks]
+                              + [b.mlp.up.weight.data.ravel() for b in blocks]).std()
+    residual = np.concatenate([b.attn.proj.weight.data.ravel() for b in blocks]
+                              + [b.mlp.down.weight.data.ravel() for b in blocks]).std()
+    expected = standard / math.sqrt(2 * cfg.n_layer)
+    return {"standard": _two_digits(float(standard)), "residual": _two_digits(float(residual)),
+            "scaled_by_depth": abs(residual / expected - 1) < 0.05}
+
+
+def init_stds(run: dict) -> dict:
+    """The standard deviation weights start with, measured on a freshly built model of the run's size (to two
+    significant digits): the token table and the layers that read from the residual stream ('standard'), and
+    the layers that write back into it, attention's output and the MLP's down projection ('residual');
+    'scaled_by_depth' when the second is the first over sqrt(2 x layers), as in GPT-2."""
+    return _init_stds(GPTConfig(**run["config"]["model"]))
 
 
 def lr_schedule(run: dict) -> dict:

@@ -10,25 +10,36 @@ import math
 import re
 
 
+def _shown(x: float, digits: int) -> float:
+    """x as it will be printed with `digits` decimals, never a negative zero (-0.0000057 is 0.000, not -0.000)."""
+    return round(x, digits) + 0.0
+
+
+def _signed(x: float, digits: int) -> str:
+    """+1.093, \u22120.038, and 0.000 (no sign) for a value that rounds to zero."""
+    x = _shown(x, digits)
+    return f"{x:.{digits}f}" if x == 0 else f"{x:+.{digits}f}".replace("-", "\u2212")
+
+
 def loss(x: float) -> str:
     """A loss in nats, 3 decimals: 2.459."""
-    return f"{x:.3f}"
+    return f"{_shown(x, 3):.3f}".replace("-", "\u2212")
 
 
 def pct(x: float) -> str:
     """A share as a percentage: 0.75 -> 75%, 0.9955 -> 99.6%."""
     value = 100 * x
-    return f"{value:.0f}%" if abs(value - round(value)) < 0.05 else f"{value:.1f}%"
+    return f"{_shown(value, 0):.0f}%" if abs(value - round(value)) < 0.05 else f"{_shown(value, 1):.1f}%"
 
 
 def signed(x: float) -> str:
-    """A score or margin with its sign: +1.093, -0.038."""
-    return f"{x:+.3f}".replace("-", "\u2212")
+    """A score or margin with its sign: +1.093, \u22120.038 (0.000 when it rounds to zero)."""
+    return _signed(x, 3)
 
 
 def signed_pct(x: float) -> str:
-    """A relative difference with its sign: +3.1%, -2.7%."""
-    return f"{100 * x:+.1f}%".replace("-", "\u2212")
+    """A relative difference with its sign: +3.1%, \u22122.7% (0.0% when it rounds to zero)."""
+    return _signed(100 * x, 1) + "%"
 
 
 def p_value(x: float) -> str:
@@ -38,7 +49,7 @@ def p_value(x: float) -> str:
 
 def score(x: float) -> str:
     """A reward score (sign only when negative)."""
-    return f"{x:.3f}".replace("-", "\u2212")
+    return f"{_shown(x, 3):.3f}".replace("-", "\u2212")
 
 
 def integer(x: float) -> str:
@@ -61,8 +72,8 @@ def perplexity(x: float) -> str:
 
 
 def change_pct(first: float, last: float) -> str:
-    """Relative change from first to last: -46.7%."""
-    return f"{100 * (last - first) / abs(first):+.1f}%".replace("-", "\u2212")
+    """Relative change from first to last: \u221246.7% (0.0% when it rounds to zero)."""
+    return _signed(100 * (last - first) / abs(first), 1) + "%"
 
 
 def metric_change(summary: dict, first_key: str, last_key: str) -> str:
@@ -70,7 +81,7 @@ def metric_change(summary: dict, first_key: str, last_key: str) -> str:
     as a relative change (-46.7%)."""
     first, last = lookup(summary, first_key), lookup(summary, last_key)
     if METRICS[last_key][0] == "pct":
-        return f"{100 * (last - first):+.1f} points".replace("-", "\u2212")
+        return _signed(100 * (last - first), 1) + " points"
     return change_pct(first, last)
 
 
@@ -128,6 +139,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "pretrain.unigram_val_loss": ("loss", "unigram baseline"),
     "pretrain.bigram_val_loss": ("loss", "bigram baseline"),
     "pretrain.tokens_seen": ("integer", "training tokens seen"),
+    "pretrain.train_text_loss": ("loss", "loss on training text, measured as the validation loss"),
+    "pretrain.final_sample_word_share": ("pct", "sample words of 3+ letters found in the corpus, last checkpoint"),
     "pretrain.short_context_loss": ("loss", "validation loss at positions 0-15 of a window"),
     "pretrain.long_context_loss": ("loss", "validation loss at the last positions of a window"),
     "pretrain.position_excess": ("signed_pct", "worst later stretch of a window vs positions 16-31"),

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import html
 import json
 import re
 from pathlib import Path
 
 import markdown as markdown_lib
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_environment, select_autoescape
+from jinja2.filters import do_truncate
 from markupsafe import Markup
 
 from . import deck, exercises, figures, mdtext, textcharts
 from . import format as fmt
-from .checks import BASELINES, CLOSE_CALL, READABLE, case_twin_gap, known_word_share, run_checks, word_reliance
+from .checks import BASELINES, CLOSE_CALL, POSITION_SLACK, WORD_SHORTCUT, run_checks, twin
+from .contamination import LEAK
 from .content import ContentError, Course, Problem
-from .findings import Findings
+from .findings import CLOSE, Findings, facts
 from .source import highlight_css, locate, locate_js
+from .stats import ALPHA, LEVEL
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
@@ -100,44 +105,96 @@ def _fill(value, summary: dict):
 
 
 # How claims (templates/claims.j2) are marked: invisibly, or, in an audit render, with brackets a test reads.
-AUDIT_MARKS = {"claim": ("\u27e6", "\u27e7"), "general": ("\u27ea", "\u27eb")}
-NO_MARKS = {"claim": ("", ""), "general": ("", "")}
+# `quote` marks text the templates do not write: the course's own prose (which `check` reads for claims) and
+# what the models wrote.
+AUDIT_MARKS = {"claim": ("\u27e6", "\u27e7"), "general": ("\u27ea", "\u27eb"), "quote": ("\u27ec", "\u27ed")}
+NO_MARKS = {"claim": ("", ""), "general": ("", ""), "quote": ("", "")}
+
+# The texts of the run that the models wrote or the course typed (run section -> per-item keys).
+RUN_TEXTS = {("pretrain", "samples"): ("prompt", "text"),
+             ("sft", "answers"): ("question", "expert", "before", "after"),
+             ("rl", "questions"): ("question", "expert", "sft_answer", "policy_answer", "policy_beta0_answer",
+                                   "best_of_n_answer")}
+CASE_TEXTS = ("prompt_prefix", "pretrain_continuation", "question", "sft_answer", "specific_answer",
+              "vague_answer", "rl_answer")
+
+
+def _quoted(value, marks: tuple[str, str], keep: frozenset = frozenset()):
+    """Every non-blank string of a content structure between the quote marks (keys in `keep` left as they are)."""
+    if isinstance(value, str):
+        return f"{marks[0]}{value}{marks[1]}" if value.strip() else value
+    if isinstance(value, list):
+        return [_quoted(v, marks, keep) for v in value]
+    if isinstance(value, dict):
+        return {k: v if k in keep else _quoted(v, marks, keep) for k, v in value.items()}
+    return value
+
+
+def _quoted_run(run: dict, marks: tuple[str, str]) -> dict:
+    """A copy of the run with every text a model wrote or the course typed between the quote marks."""
+    run = copy.deepcopy(run)
+    for (stage, key), fields in RUN_TEXTS.items():
+        for item in run.get(stage, {}).get(key, []):
+            item.update({f: _quoted(item[f], marks) for f in fields if f in item})
+    run["case"].update({f: _quoted(run["case"][f], marks) for f in CASE_TEXTS if f in run["case"]})
+    return run
 
 
 def build_view(course: Course, run: dict, audit: bool = False) -> dict:
     """Everything templates may show; both the page and the docs read this one view."""
     summary = run["summary"]
     reward, case = summary["reward"], run["case"]
-    case_scores = (case["specific_score"], case["vague_score"], case["sft_answer_score"])
     checks = run_checks(summary)
-    found = Findings(summary)
+    run_facts = facts(run, course.texts())
+    found = Findings(run_facts)
+    marks = AUDIT_MARKS if audit else NO_MARKS
+    quote = marks["quote"]
+    prose = ("concept", "idea", "doc_ref", "misconception", "in_class")
+    shared, gap = twin(case)
     return {
-        "F": found, "holds": found.holds, "AUDIT": AUDIT_MARKS if audit else NO_MARKS,
+        "F": found, "holds": found.holds, "AUDIT": marks,
+        "D": run_facts["derived"],
         "course": course.meta,
-        "teaching": _fill(course.teaching, summary),
+        "teaching": _quoted(_fill(course.teaching, summary), quote, frozenset({"stage"})),
         "production": course.production,
-        "run": run,
+        "run": _quoted_run(run, quote) if audit else run,
         "s": summary,
         "checks": checks,
         "checks_by_id": {c.id: c for c in checks},
-        "word_reliance": word_reliance(summary),
+        "unmet": [c for c in checks if not c.passed],
         "heldout_interval": reward["heldout_interval"],
+        "predictive_interval": reward["heldout_predictive_interval"],
         "baseline_names": BASELINES,
-        "case_twin": case_twin_gap(case),
-        "case_spread": max(case_scores) - min(case_scores),   # how far apart the three case answers score
+        "case_twin": {"shared": shared, "gap": gap},
+        "case_margin": case["specific_score"] - case["vague_score"],
+        "case_spread": max(case["specific_score"], case["vague_score"], case["sft_answer_score"])
+        - min(case["specific_score"], case["vague_score"], case["sft_answer_score"]),
         "close_call": CLOSE_CALL,
-        "word_rule_ties": reward["word_rule_accuracy"] == reward["heldout_accuracy"],
-        "without_word_same": reward["heldout_accuracy_without_word"] == reward["heldout_accuracy"],
-        "case_readable": known_word_share(case["sft_answer"], course.texts()) >= READABLE,
+        "word_shortcut": WORD_SHORTCUT,
+        # the thresholds the findings and checks use, for the sentences that state them
+        "rules": {"alpha": ALPHA, "level": LEVEL, "position_slack": POSITION_SLACK, "leak": LEAK, "close": CLOSE,
+                  "reference_positions": summary["pretrain"]["position_val_loss"][min(1, len(
+                      summary["pretrain"]["position_val_loss"]) - 1)]},
         "code": {stage: [locate(symbol) for symbol in symbols] for stage, symbols in STAGE_CODE.items()},
-        "concepts": course.concepts,
-        "preferences": [dict(vars(pair)) for pair in course.preferences],
-        "pair_prompts": {pair.id: pair.prompt for pair in course.preferences},
+        "concepts": [dataclasses.replace(c, **{f: _quoted(getattr(c, f), quote) for f in prose})
+                     for c in course.concepts],
+        "preferences": [_quoted(dict(vars(pair)), quote, frozenset({"id", "category"}))
+                        for pair in course.preferences],
+        "pair_prompts": {pair.id: _quoted(pair.prompt, quote) for pair in course.preferences},
         "exercise": exercises.numbers(run),
         "lesson_plans": {minutes: deck.plan(minutes) for minutes in deck.PLANS},
         "sections": SECTIONS,
         "section_title": dict(SECTIONS),
     }
+
+
+@pass_environment
+def truncate(env: Environment, text: str, length: int = 255, killwords: bool = False, end: str = "...",
+             leeway: int | None = None) -> str:
+    """Jinja's truncate, which keeps a quote mark (audit renders) closed when it cuts the text short."""
+    out = do_truncate(env, text, length, killwords, end, leeway)
+    opener, closer = AUDIT_MARKS["quote"]
+    return out + closer if opener in out and closer not in out else out
 
 
 def environment(kind: str) -> Environment:
@@ -146,7 +203,8 @@ def environment(kind: str) -> Environment:
                       autoescape=select_autoescape(["html", "j2"]) if kind == "page" else False,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(fmt.FILTERS)
-    env.filters.update(markdown=markdown_html, md=markdown_text, cell=table_cell,
+    env.filters.update(markdown=markdown_html, md=markdown_text, cell=table_cell, truncate=truncate,
+                       sigmoid=textcharts.sigmoid,
                        tojson_compact=lambda v: json.dumps(v, separators=(",", ":")))
     env.globals.update(metric=fmt.metric, locate=locate, locate_js=locate_js, highlight_css=highlight_css,
                        change_pct=fmt.change_pct, metric_change=fmt.metric_change)
@@ -156,17 +214,17 @@ def environment(kind: str) -> Environment:
                            annotate=mdtext.annotate, METRICS=fmt.METRICS, TOC=mdtext.TOC_MARKER,
                            figure=figures.figure, figure_label=figures.label, parameters=figures.parameters,
                            adamw=figures.adamw, lr_schedule=figures.lr_schedule,
-                           tokenizer_parts=figures.tokenizer_parts, linear_init_std=figures.linear_init_std)
+                           tokenizer_parts=figures.tokenizer_parts, init_stds=figures.init_stds)
     return env
 
 
-def guide_links(course: Course, guide: str) -> dict:
-    """Concept -> (relative link, markdown label) of the study-guide section its `guide` field names."""
-    links, problems = {}, []
+def guide_links(course: Course, guide: str) -> list[tuple[str, str]]:
+    """For each concept, in order: (relative link, markdown label) of the study-guide section its `guide` names."""
+    links, problems = [], []
     for i, concept in enumerate(course.concepts):
         found = mdtext.find_section(guide, concept.guide)
         if found:
-            links[concept] = (f"{GUIDE}#{found[0]}", found[1].replace("|", "\\|"))   # safe in a table cell
+            links.append((f"{GUIDE}#{found[0]}", found[1].replace("|", "\\|")))   # safe in a table cell
             continue
         text = (course.root / "concept_map.toml").read_text(encoding="utf-8").splitlines()
         line = next((n for n, row in enumerate(text, 1) if row.startswith("guide") and concept.guide in row), 1)

@@ -276,7 +276,8 @@ def test_formula_verification_puts_theory_beside_this_runs_measurements(builds):
         assert f"| {fmt.metric(s, 'theory.ln_2')} | first step: {fmt.metric(s, 'reward.first_loss')} |" in text
         margin = s["reward"]["final_margin"]
         assert f"sigmoid({fmt.signed(margin)}) = {fmt.pct(textcharts.sigmoid(margin))}" in text
-        assert f"| held out: {fmt.metric(s, 'reward.heldout_accuracy')} |" in text
+        assert f"| held out: {fmt.metric(s, 'reward.heldout_accuracy')}, p = {fmt.metric(s, 'reward.vs_length_p')} |" \
+            in text
         assert f"length rule: {fmt.metric(s, 'reward.length_baseline_accuracy')}" in text
 
 

@@ -285,9 +285,9 @@ def test_outcome_prose_follows_the_numbers(quick_build, course):
     p = run["summary"]["pretrain"]
     worse = render_page(course, _with_summary(run, pretrain__final_val_loss=p["initial_loss"] + 0.1))
     better = render_page(course, _with_summary(run, pretrain__final_val_loss=p["bigram_val_loss"] - 0.1))
-    assert "did not fall" in worse and "not yet below even the unigram baseline" in worse
+    assert "rose from" in worse and "not yet below even the unigram baseline" in worse
     assert "That is below the bigram baseline" in better
-    assert "did not fall" not in better.split('id="sft"')[0]
+    assert "rose from" not in better.split('id="sft"')[0]
 
     flipped = copy.deepcopy(run)
     flipped["case"]["specific_score"], flipped["case"]["vague_score"] = (
@@ -315,5 +315,7 @@ def test_outcome_prose_follows_the_numbers(quick_build, course):
     r = run["summary"]["reward"]
     losing = render_page(course, _with_summary(run, reward__heldout_accuracy=r["length_baseline_accuracy"],
                                                reward__heldout_mean_margin=-abs(r["heldout_mean_margin"])))
-    assert "does not beat the “longer answer wins” shortcut" in losing
+    assert f"The reward model's {fmt.pct(r['length_baseline_accuracy'])} beats it" not in losing
+    assert "Against “the longer answer wins” alone, it is not distinguishable from that rule" in losing or \
+        r["strongest_baseline"] == "length"
     assert "which does not favour the expert" in losing

@@ -98,7 +98,8 @@ def test_a_near_twin_scored_far_apart_is_flagged():
             "sft_answer": "Stop the drug: it is unsafe below 30. Choose another.", "sft_answer_score": -1.5}
     flagged = case_twin_gap(case)
     assert flagged["gap"] == -2.5 and flagged["shared"] >= 0.8
-    assert case_twin_gap({**case, "sft_answer_score": 0.5}) is None                   # scores close
+    assert case_twin_gap({**case, "sft_answer_score": 0.5})["gap"] == -0.5            # 62% sure: brittle
+    assert case_twin_gap({**case, "sft_answer_score": 0.8}) is None                   # scores close
     assert case_twin_gap({**case, "sft_answer": "Carry on as usual; it should be fine."}) is None   # not a twin
 
 
