@@ -170,7 +170,8 @@ def context(run: dict) -> dict:
     buckets = run["summary"]["pretrain"]["position_val_loss"]
     labels = [f"{fmt.integer(b['from'])}-{fmt.integer(b['to'])}" for b in buckets]
     losses = [b["loss"] for b in buckets]
-    trace = {"type": "bar", "x": labels, "y": _r(losses), "name": "Validation loss",
+    at = list(range(len(buckets)))          # bars at 0, 1, 2, ... labelled with their positions
+    trace = {"type": "bar", "x": at, "y": _r(losses), "name": "Validation loss",
              "marker": {"color": STAGE_COLOURS["pretrain"]},
              "text": [f"Positions {label}: validation loss {fmt.loss(v)}" for label, v in zip(labels, losses)],
              "textposition": "none", "hovertemplate": "%{text}<extra></extra>", "showlegend": False}
@@ -181,7 +182,9 @@ def context(run: dict) -> dict:
     top = max(losses + [bigram]) * 1.1
     return {"data": [trace], "layout": _layout("positions in the window (tokens of context before them)",
                                                "validation loss (nats)", annotations=[note], shapes=[line],
-                                               xaxis={"type": "category"}, yaxis={"range": [0, top]},
+                                               xaxis={"tickvals": at, "ticktext": labels, "range": [-0.5, len(at) - 0.5],
+                                                      "showgrid": False},
+                                               yaxis={"range": [0, top]},
                                                margin={"t": 14})}
 
 

@@ -17,8 +17,9 @@ from .charts import PALETTE, STAGE_COLOURS, STAGE_TINTS, TEMPLATE
 
 WIDTH = 720                     # user units; the drawing scales to its box
 LEGEND_ROW = 20
-TRACE_KEYS = {"type", "mode", "x", "y", "name", "line", "opacity", "text", "hovertemplate", "hoverinfo",
-              "showlegend", "marker", "yaxis"}
+TRACE_KEYS = {"type", "mode", "x", "y", "name", "line", "opacity", "text", "textposition", "hovertemplate",
+              "hoverinfo", "showlegend", "marker", "yaxis"}
+BAR_WIDTH = 0.8                 # Plotly's default: a bar fills 80% of its slot (bargap 0.2)
 # a palette colour -> the CSS variable the stylesheet gives it (print sets some darker, for paper)
 CSS_VARS = {**{c.lower(): f"--{name}" for name, c in PALETTE.items()},
             **{c.lower(): f"--stage-{name}" for name, c in STAGE_COLOURS.items()},
@@ -55,8 +56,9 @@ def render(spec: dict, height: int) -> str:
     """The figure `spec` ({data, layout} from charts.figures, margins fitted) as SVG, WIDTH x `height`."""
     data, layout = spec["data"], spec["layout"]
     for trace in data:
-        if trace.get("type") != "scatter" or set(trace) - TRACE_KEYS:
-            raise ValueError(f"chartsvg draws scatter traces only, without {sorted(set(trace) - TRACE_KEYS)}")
+        if trace.get("type") not in ("scatter", "bar") or set(trace) - TRACE_KEYS:
+            raise ValueError(f"chartsvg draws scatter and bar traces only, without "
+                             f"{sorted(set(trace) - TRACE_KEYS)}")
     legend = _legend_rows([t for t in data if t.get("showlegend", True) and t.get("name")],
                           WIDTH - layout["margin"]["l"] - layout["margin"]["r"])
     # like Plotly's legend, a legend that wraps pushes the plot area down
@@ -115,7 +117,17 @@ def render(spec: dict, height: int) -> str:
     return "".join(out)
 
 
+def _bars(trace: dict, x: ticks.Axis, y: ticks.Axis) -> list[str]:
+    """Vertical bars from zero, one slot (1 unit of x) each."""
+    half = BAR_WIDTH / 2 * (x.at(1) - x.at(0))
+    d = "".join(f"M{_n(x.at(a) - half)},{_n(y.at(0))}V{_n(y.at(b))}H{_n(x.at(a) + half)}V{_n(y.at(0))}Z"
+                for a, b in zip(trace["x"], trace["y"]))
+    return [f'<path d="{d}" {_paint(fill=trace["marker"]["color"])}/>']
+
+
 def _trace(trace: dict, x: ticks.Axis, y: ticks.Axis) -> list[str]:
+    if trace["type"] == "bar":
+        return _bars(trace, x, y)
     mode = trace.get("mode", "lines+markers")
     points = [(x.at(a), y.at(b)) for a, b in zip(trace["x"], trace["y"])]
     opacity = f' opacity="{trace["opacity"]}"' if trace.get("opacity", 1) != 1 else ""

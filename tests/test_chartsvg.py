@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -73,10 +74,23 @@ def test_palette_colours_follow_the_stylesheet(specs):
 
 def test_a_chart_it_cannot_draw_fails_the_build(specs):
     spec = copy.deepcopy(specs["sft-loss"])
-    spec["data"][0]["type"] = "bar"
-    with pytest.raises(ValueError, match="scatter"):
+    spec["data"][0]["type"] = "histogram"
+    with pytest.raises(ValueError, match="scatter and bar"):
         chartsvg.render(spec, 300)
     spec = copy.deepcopy(specs["sft-loss"])
     spec["data"][0]["line"]["dash"] = "5px,2px"
     with pytest.raises(ValueError, match="dash"):
         chartsvg.render(spec, 300)
+
+
+def test_bars_stand_on_zero_and_fill_four_fifths_of_their_slot(specs):
+    spec = specs["context"]
+    svg = chartsvg.render(spec, 300)
+    x, ys = ticks.axes(spec, chartsvg.TEMPLATE, chartsvg.WIDTH, 300)
+    bars = re.search(r'<path d="(M[^"]*Z)"', svg).group(1).split("Z")[:-1]
+    assert len(bars) == len(spec["data"][0]["y"])
+    for i, (bar, loss) in enumerate(zip(bars, spec["data"][0]["y"])):
+        left, bottom, top, right = map(float, re.match(r"M([\d.]+),([\d.]+)V([\d.]+)H([\d.]+)", bar).groups())
+        assert bottom == pytest.approx(ys["y"].at(0), abs=0.06) and top == pytest.approx(ys["y"].at(loss), abs=0.06)
+        assert (left + right) / 2 == pytest.approx(x.at(i), abs=0.1)
+        assert right - left == pytest.approx(0.8 * (x.at(1) - x.at(0)), abs=0.1)
