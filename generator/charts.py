@@ -182,8 +182,8 @@ def context(run: dict) -> dict:
     top = max(losses + [bigram]) * 1.1
     return {"data": [trace], "layout": _layout("positions in the window (tokens of context before them)",
                                                "validation loss (nats)", annotations=[note], shapes=[line],
-                                               xaxis={"tickvals": at, "ticktext": labels, "range": [-0.5, len(at) - 0.5],
-                                                      "showgrid": False},
+                                               xaxis={"tickvals": at, "ticktext": labels, "showgrid": False,
+                                                      "range": [-0.5, len(at) - 0.5]},
                                                yaxis={"range": [0, top]},
                                                margin={"t": 14})}
 
