@@ -36,8 +36,7 @@ serve: $(VENV)/.runtime   ## preview on 127.0.0.1, rebuilding when content/ or t
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-# pdftotext reads the printed page's PDF in the print tests
-/usr/bin/pdftotext:
+/usr/bin/pdftotext:   # poppler-utils: the print tests read the PDFs chromium makes
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
 
 $(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json

@@ -11,6 +11,7 @@ import statistics
 import plotly.graph_objects as go
 
 from . import format as fmt
+from . import ticks
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 MONO = 'ui-monospace, "SF Mono", "Cascadia Code", "JetBrains Mono", Menlo, Consolas, monospace'
@@ -58,15 +59,15 @@ TEMPLATE: dict = {
         "colorway": list(STAGE_COLOURS.values()),
         "xaxis": {"gridcolor": PALETTE["grid"], "linecolor": PALETTE["axis"], "zeroline": False,
                   "ticks": "outside", "tickcolor": PALETTE["axis"], "ticklen": 4,
-                  "title": {"standoff": 6, "font": {"size": 12}}, "automargin": True},
+                  "title": {"standoff": 6, "font": {"size": 12}}},
         "yaxis": {"gridcolor": PALETTE["grid"], "linecolor": PALETTE["axis"], "zeroline": False,
                   "ticks": "outside", "tickcolor": PALETTE["axis"], "ticklen": 4,
-                  "title": {"standoff": 8, "font": {"size": 12}}, "automargin": True},
+                  "title": {"standoff": 8, "font": {"size": 12}}},
         "hoverlabel": {"bgcolor": PALETTE["surface-3"], "bordercolor": PALETTE["border"],
                        "font": {"family": FONT, "size": 13, "color": PALETTE["text"]}},
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom",
                    "bgcolor": "rgba(0,0,0,0)", "font": {"size": 12, "color": PALETTE["muted"]}},
-        "margin": {"l": 8, "r": 12, "t": 36, "b": 8},
+        "margin": {"l": 8, "r": 12, "t": 36, "b": 8},    # around the axes' labels; fit_margins adds room for them
         "hovermode": "closest",
         "dragmode": False,
     }
@@ -169,7 +170,8 @@ def context(run: dict) -> dict:
     buckets = run["summary"]["pretrain"]["position_val_loss"]
     labels = [f"{fmt.integer(b['from'])}-{fmt.integer(b['to'])}" for b in buckets]
     losses = [b["loss"] for b in buckets]
-    trace = {"type": "bar", "x": labels, "y": _r(losses), "name": "Validation loss",
+    at = list(range(len(buckets)))          # bars at 0, 1, 2, ... labelled with their positions
+    trace = {"type": "bar", "x": at, "y": _r(losses), "name": "Validation loss",
              "marker": {"color": STAGE_COLOURS["pretrain"]},
              "text": [f"Positions {label}: validation loss {fmt.loss(v)}" for label, v in zip(labels, losses)],
              "textposition": "none", "hovertemplate": "%{text}<extra></extra>", "showlegend": False}
@@ -180,7 +182,9 @@ def context(run: dict) -> dict:
     top = max(losses + [bigram]) * 1.1
     return {"data": [trace], "layout": _layout("positions in the window (tokens of context before them)",
                                                "validation loss (nats)", annotations=[note], shapes=[line],
-                                               xaxis={"type": "category"}, yaxis={"range": [0, top]},
+                                               xaxis={"tickvals": at, "ticktext": labels, "showgrid": False,
+                                                      "range": [-0.5, len(at) - 0.5]},
+                                               yaxis={"range": [0, top]},
                                                margin={"t": 14})}
 
 
@@ -389,13 +393,47 @@ CHARTS = {
 }
 
 
+LEGEND_TOP = 48     # px above the plot for a one-row legend (Plotly's own need there is 44 to 47 px)
+
+
+def fit_margins(spec: dict) -> dict:
+    """Set the margins to hold the axes' tick labels and titles (sized for a chart about 600 x 300 px),
+    and the legend above the plot.
+
+    Plotly's automargin finds them by drawing a chart, measuring its labels and drawing it again (and a
+    legend taller than the top margin pushes it the same way); sized here, each chart is drawn once,
+    which halves its cost in the browser.
+    """
+    layout = spec["layout"]
+    margin = {**TEMPLATE["layout"]["margin"], **layout.get("margin", {})}
+    if any(trace.get("showlegend", True) and trace.get("name") for trace in spec["data"]):
+        margin["t"] = max(margin["t"], LEGEND_TOP)
+    x, ys = ticks.axes({**spec, "layout": {**layout, "margin": margin}}, TEMPLATE, 600, 300)
+    size = TEMPLATE["layout"]["font"]["size"]
+
+    def room(axis: dict, labels: float) -> float:
+        title = axis["title"]
+        tick = axis["ticklen"] if axis.get("ticks") == "outside" else 0
+        named = title["standoff"] + 1.2 * title["font"]["size"] if title.get("text") else 0
+        return tick + 4 + labels + named
+
+    left = 0.0
+    for ref, y in ys.items():           # stacked y axes share the left margin: room for the widest
+        settings = ticks.merged(TEMPLATE, layout, ticks.axis_key(ref))
+        left = max(left, room(settings, y.widest_label(settings.get("tickfont", {}).get("size", size))))
+    layout["margin"] = {**margin, "l": round(margin["l"] + left),
+                        "b": round(margin["b"] + room(ticks.merged(TEMPLATE, layout, "xaxis"), 1.2 * size)),
+                        "r": round(max(margin["r"], x.widest_label(size) / 2 + 2))}
+    return spec
+
+
 def figures(run: dict) -> dict[str, dict]:
     """Every chart of the page, as chart id -> {data, layout}.
 
     Each spec is checked against Plotly's schema (the plotly package pins the same
     plotly.js version the page embeds), so a misspelt attribute fails the build.
     """
-    specs = {name: build(run) for name, build in CHARTS.items()}
+    specs = {name: fit_margins(build(run)) for name, build in CHARTS.items()}
     for spec in specs.values():
         go.Figure(spec)             # raises ValueError naming any invalid property
     return specs

@@ -112,6 +112,16 @@ def number(x: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def tick(x: float, step: float, percent: bool = False) -> str:
+    """An axis tick label, with no more decimals than the tick step needs: 0.5, 1, 1.5; 20%, 40%."""
+    if percent:
+        x, step = 100 * x, 100 * step
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
+    text = f"{x:.{decimals}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return ("0" if text in ("-0", "") else text.replace("-", "\u2212")) + ("%" if percent else "")
+
+
 FILTERS = {
     "loss": loss, "pct": pct, "signed": signed, "score": score, "integer": integer,
     "ratio": ratio, "perplexity": perplexity, "seconds": seconds, "plain": plain, "pct_range": pct_range,

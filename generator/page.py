@@ -14,7 +14,7 @@ import textwrap
 from jinja2 import Environment
 from markupsafe import Markup
 
-from . import assets, charts, deck, playground_view
+from . import assets, charts, chartsvg, deck, playground_view
 from .render import ALIGNMENT, GUIDE
 from .source import SHORT_LINES, Excerpt, highlight_css, locate
 from .training.tokenizer import ASSISTANT, END, USER
@@ -48,6 +48,15 @@ TOKEN_COLOURS = 6       # token chips cycle through this many background tints
 MERGES_SHOWN = 12
 DECK_TOKENS = 36        # token chips on the tokens slide
 DECK_SAMPLE_CHARS = 150 # a model's text on a slide is cut (with an ellipsis) after this many characters
+
+
+# A chart's height on the page by its size class (page.css); its static drawing (print, no Plotly) keeps the shape.
+CHART_HEIGHTS = {"chart-short": 250, "chart-small": 250, "chart-wide": 380}
+CHART_HEIGHT = 340
+
+
+def static_height(size: str) -> int:
+    return next((CHART_HEIGHTS[c] for c in CHART_HEIGHTS if c in size.split()), CHART_HEIGHT)
 
 
 def sigmoid(x: float) -> float:
@@ -157,10 +166,12 @@ def page_view(view: dict, env: Environment) -> dict:
         fold_lines=SHORT_LINES), "style")
     js = assets.inline_code(env.loader.get_source(env, "page/page.js")[0], "script")
     deck_js = assets.inline_code(env.loader.get_source(env, "page/deck.js")[0], "script")
+    charts_js = assets.inline_code(env.loader.get_source(env, "page/charts.js")[0], "script")
     first_screen_js = assets.inline_code(env.loader.get_source(env, "page/first_screen.js")[0], "script")
     pg = {name: assets.inline_code(env.loader.get_source(env, f"page/{name}")[0], tag) for name, tag in PLAYGROUND_CODE}
-    chart_data = {"template": charts.TEMPLATE, "config": charts.CONFIG, "figures": charts.figures(run)}
-    scripts = [assets.csp_hash(first_screen_js), assets.csp_hash(js), assets.csp_hash(deck_js), bundle.sha256,
+    figures = charts.figures(run)
+    chart_data = {"template": charts.TEMPLATE, "config": charts.CONFIG, "figures": figures}
+    scripts = [assets.csp_hash(s) for s in (first_screen_js, js, charts_js, deck_js)] + [bundle.sha256,
                assets.csp_hash(pg["playground_model.js"]), assets.csp_hash(pg["playground.js"])]
     styles = [assets.csp_hash(css), assets.csp_hash(""), assets.csp_hash(pg["playground.css"])]
     csp = assets.content_security_policy(scripts, styles)
@@ -168,6 +179,8 @@ def page_view(view: dict, env: Environment) -> dict:
     case = run["case"]
     return {
         "css": Markup(css), "js": Markup(js), "deck_js": Markup(deck_js), "first_screen_js": Markup(first_screen_js),
+        "charts_js": Markup(charts_js),
+        "static_chart": lambda chart_id, size="": Markup(chartsvg.render(figures[chart_id], static_height(size))),
         "csp": csp,
         "chart_json": Markup(assets.json_script(chart_data)), "plotly": bundle,
         "stage_order": STAGE_ORDER, "stage_section": STAGE_SECTION, "cards": CARDS,

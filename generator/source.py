@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pygments import highlight
+from pygments.filter import Filter
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
+from pygments.styles import get_style_by_name
+from pygments.token import Text, Whitespace
 
 PACKAGE_ROOT = Path(__file__).parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
@@ -73,7 +76,26 @@ class Excerpt:
         """Highlighted HTML with the file's real line numbers (the page folds long ones in CSS)."""
         formatter = HtmlFormatter(linenos="inline", linenostart=self.start, cssclass="highlight",
                                   style=PYGMENTS_STYLE, wrapcode=True)
-        return highlight(self.code, PythonLexer(), formatter)
+        lexer = PythonLexer()
+        lexer.add_filter(PlainAsText())
+        return highlight(self.code, lexer, formatter)
+
+
+class PlainAsText(Filter):
+    """Tokens the style draws exactly like plain text (names, punctuation, spaces) become plain text, so
+    they need no <span> of their own: about half the elements of a highlighted excerpt, same look."""
+
+    def filter(self, lexer, stream):
+        plain = _plain_tokens()
+        for ttype, value in stream:
+            yield (Text if ttype in plain else ttype), value
+
+
+@functools.cache
+def _plain_tokens() -> frozenset:
+    style = get_style_by_name(PYGMENTS_STYLE)
+    base = style.style_for_token(Text)
+    return frozenset({Whitespace} | {ttype for ttype, _ in style if style.style_for_token(ttype) == base})
 
 
 @functools.cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import dataclasses
+import gzip
 import hashlib
 import re
 from html.parser import HTMLParser
@@ -92,16 +93,28 @@ def test_content_security_policy_allows_only_the_page_own_code(page):
     assert directives["connect-src"] == "'none'"
     assert "unsafe" not in directives["script-src"] and "*" not in directives["script-src"]
     executed = [text for attrs, text in parse(page).scripts if "type" not in attrs]
-    assert len(executed) == 5          # first_screen.js in <head>; page.js, deck.js and the playground's two at the end
+    assert len(executed) == 6   # first_screen.js in <head>; page.js, charts.js, deck.js, the playground's two
     allowed = set(directives["script-src"].split())
     digests = {"'sha256-" + base64.b64encode(hashlib.sha256(code.encode()).digest()).decode() + "'"
                for code in executed}
     assert digests <= allowed
-    # the unpacked Plotly is allowed by its own hash, and nothing else is
-    from generator.assets import plotly_bundle, plotly_path
-    raw = plotly_path().read_bytes()
+    # the unpacked Plotly (its compile hint, then the vendored file) is allowed by its own hash, inline or
+    # from a blob: URL whose integrity attribute carries that hash; nothing else is allowed
+    from generator.assets import COMPILE_HINT, plotly_bundle, plotly_path
+    raw = gzip.decompress(base64.b64decode(plotly_bundle().payload))
+    assert raw == COMPILE_HINT + plotly_path().read_bytes()
     assert plotly_bundle().sha256 == "'sha256-" + base64.b64encode(hashlib.sha256(raw).digest()).decode() + "'"
     assert allowed == digests | {plotly_bundle().sha256}
+    packed = next(attrs for attrs, _ in parse(page).scripts if attrs.get("id") == "plotly-gz")
+    assert f"'{packed['data-integrity']}'" == plotly_bundle().sha256
+
+
+def test_every_chart_has_its_static_drawing(page):
+    """What prints, and what a browser without Plotly shows (generator/chartsvg.py)."""
+    from generator.charts import CHARTS
+    for name in CHARTS:
+        figure = re.search(rf'<figure class="chart-figure[^"]*" id="figure-{name}">.*?</figure>', page, re.DOTALL)
+        assert figure and '<svg class="chart-static"' in figure.group(0), name
 
 
 def test_sections_in_order_with_their_titles(page):
@@ -258,7 +271,7 @@ def test_hostile_content_is_shown_as_text(quick_build, course):
     assert not [(t, k) for t, a in tags.tags for k in a if k.startswith("on")]
     assert all(a["href"].startswith("#") for t, a in tags.tags if "href" in a)
     scripts = [attrs.get("type") for attrs, _ in tags.scripts]
-    assert scripts == [None, "application/json", "application/octet-stream", None, None,   # our scripts and data
+    assert scripts == [None, "application/json", "application/octet-stream", None, None, None,   # our scripts and data
                        "application/json", "application/json", None, None]
     assert "alert(1)</script>" not in html
     assert html.count("{{ 7*7 }}") > 50     # template syntax in content stays text

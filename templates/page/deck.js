@@ -64,6 +64,7 @@
     if (!shown.length) return;
     index = Math.max(0, Math.min(shown.length - 1, i));
     const slide = shown[index];
+    window.pageLater.build(slide);
     for (const s of allSlides) s.classList.toggle("is-current", s === slide);
     count.textContent = `${index + 1} / ${shown.length}`;
     fill.style.width = `${((index + 1) / shown.length) * 100}%`;

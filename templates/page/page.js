@@ -1,5 +1,4 @@
-/* The infographic's behaviour: navigation, toggles, the pairs table, presentation mode, print, charts.
-   No network: Plotly arrives gzip-compressed inside the page and is unpacked here. */
+/* The infographic's behaviour: navigation, toggles, the pairs table, hide code, print (charts.js draws the charts). */
 (() => {
   "use strict";
   const root = document.documentElement;
@@ -8,6 +7,59 @@
   const live = $("#live");
   const say = (text) => { if (live) { live.textContent = ""; setTimeout(() => { live.textContent = text; }, 30); } };
   const sections = $$("main > .section");
+
+  /* ---------- markup built when it is needed (macros.html.j2 `later`): a <noscript class="later"> (plain
+     markup where scripts are off) or a <template class="later"> becomes real DOM when it comes near the
+     screen, when its details opens, when its tab, row or slide is shown, or before printing. */
+  function build(scope) {
+    const holders = scope.matches(".later") ? [scope] : $$(".later", scope);
+    for (const holder of holders) {
+      const parent = holder.parentElement;
+      if (holder.tagName === "TEMPLATE") {
+        holder.replaceWith(holder.content);
+      } else {
+        const markup = document.createElement("template");
+        markup.innerHTML = holder.textContent;
+        holder.replaceWith(markup.content);
+      }
+      /* scripts with widgets in the new markup (the playground's try-it slide) wire them up now */
+      parent.dispatchEvent(new CustomEvent("pagebuilt", { bubbles: true }));
+    }
+  }
+  /* before a jump to an anchor: what waits to be built above the target is built now, so the target
+     stays where the page is scrolling to */
+  function buildBefore(target) {
+    for (const holder of $$("main .later[data-near]")) {
+      if (!target.contains(holder) && holder.compareDocumentPosition(target) & Node.DOCUMENT_POSITION_FOLLOWING) {
+        build(holder);
+      }
+    }
+  }
+  window.pageLater = { build, buildBefore };
+  window.addEventListener("hashchange", () => {
+    const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (!target || !target.closest("main")) return;
+    window.pageFirstScreen.renderUpTo(target);
+    buildBefore(target);
+    /* re-aimed at where the target now is; a long way is jumped at once, as painting every screen on the
+       way costs a slow computer more than the glide is worth */
+    const far = Math.abs(target.getBoundingClientRect().top) > 2 * window.innerHeight;
+    target.scrollIntoView({ block: "start", behavior: far ? "instant" : "auto" });
+  });
+  const nearScreen = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      nearScreen.unobserve(entry.target);
+      build(entry.target);
+    }
+  }, { rootMargin: "100% 0px" });
+  for (const holder of $$("main .later[data-near]")) nearScreen.observe(holder.parentElement);
+  /* a details' contents are built as its summary is clicked, before it opens (and on any other opening) */
+  document.addEventListener("click", (e) => {
+    const summary = e.target.closest && e.target.closest("summary");
+    if (summary) build(summary.parentElement);
+  }, true);
+  document.addEventListener("toggle", (e) => { if (e.target.open) build(e.target); }, true);
 
   /* ---------- sticky navigation: highlight the section being read */
   const navLinks = new Map($$(".section-nav a").map((a) => [a.dataset.nav, a]));
@@ -40,7 +92,7 @@
     navQueued = true;
     requestAnimationFrame(() => { navQueued = false; updateNav(); });
   }, { passive: true });
-  updateNav();
+  requestAnimationFrame(updateNav);        // after the first frame: no layout forced while the page loads
   window.pageNav = { sectionInView };
 
   /* ---------- the pipeline's motion: only while it is on screen, and the button pauses or replays it */
@@ -64,12 +116,15 @@
   for (const button of $$(".code-toggle")) {
     button.addEventListener("click", () => {
       const open = button.getAttribute("aria-expanded") !== "true";
-      document.getElementById(button.getAttribute("aria-controls")).classList.toggle("is-folded", !open);
+      const body = document.getElementById(button.getAttribute("aria-controls"));
+      build(body);
+      body.classList.toggle("is-folded", !open);
       button.setAttribute("aria-expanded", String(open));
       button.textContent = open ? button.dataset.less : button.dataset.more;
     });
   }
   function codeText(id) {
+    build(document.getElementById(id));
     const clone = document.getElementById(id).cloneNode(true);
     for (const n of $$(".linenos", clone)) n.remove();
     return clone.textContent.replace(/\n$/, "");
@@ -106,9 +161,11 @@
     const select = (tab, focus) => {
       for (const t of list) {
         const on = t === tab;
+        const panel = document.getElementById(t.getAttribute("aria-controls"));
+        if (on) build(panel);
         t.setAttribute("aria-selected", String(on));
         t.tabIndex = on ? 0 : -1;
-        document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+        panel.hidden = !on;
       }
       if (focus) tab.focus();
     };
@@ -146,6 +203,7 @@
       say("Sorted by " + $(`button.sort[data-sort="${key}"]`, table).textContent + (state.dir > 0 ? ", ascending" : ", descending"));
     }
     function filter() {
+      build(table);                       // the search reads the answers and rationales too
       const cat = category.value;
       const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
       let shown = 0;
@@ -174,6 +232,7 @@
     for (const button of $$(".pair-expand", table)) {
       button.addEventListener("click", () => {
         const row = document.getElementById(button.getAttribute("aria-controls"));
+        build(row);
         const open = row.hidden;
         row.hidden = !open;
         button.setAttribute("aria-expanded", String(open));
@@ -181,90 +240,6 @@
       });
     }
   }
-
-  /* ---------- charts: Plotly is unpacked once; drawChart(div) draws one chart at its box's size.
-     The page draws its own charts after the first paint; the slides call drawChart when a slide is shown. */
-  const pageCharts = $$("main .chart[data-chart]");
-  const chartSpec = JSON.parse($("#chart-data").textContent);
-  let plotly = null;
-  let plotlyLoading = null;
-  function resizeCharts(scope) {
-    if (!plotly) return;
-    for (const div of $$(".chart.drawn", scope || document)) {
-      if (div.offsetParent !== null) plotly.Plots.resize(div);
-    }
-  }
-  function base64Bytes(text) {
-    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
-    const binary = atob(text);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  }
-  async function unpackPlotly() {
-    const packed = $("#plotly-gz");
-    const bytes = base64Bytes(packed.textContent.trim());
-    performance.mark("plotly-decoded");
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    const code = await new Response(stream).text();
-    performance.mark("plotly-unpacked");
-    const script = document.createElement("script");
-    script.textContent = code;
-    document.head.appendChild(script);
-    if (!window.Plotly) throw new Error("Plotly did not load");
-    plotly = window.Plotly;
-    return plotly;
-  }
-  const loadPlotly = () => plotlyLoading || (plotlyLoading = unpackPlotly());
-  /* Every font of a figure (its own and the shared template's) times `factor`. */
-  function scaleFonts(value, factor) {
-    if (Array.isArray(value)) return value.map((v) => scaleFonts(v, factor));
-    if (!value || typeof value !== "object") return value;
-    const out = {};
-    for (const [key, v] of Object.entries(value)) {
-      const font = (key === "font" || key === "tickfont") && v && typeof v === "object";
-      out[key] = font ? Object.assign({}, v, { size: (v.size || 13) * factor }) : scaleFonts(v, factor);
-    }
-    return out;
-  }
-  const narrow = () => window.matchMedia("(max-width: 760px)").matches;
-  /* Draw one chart. options.smallestFont (px): the size of its smallest text; fonts scale to it. */
-  async function drawChart(div, options = {}) {
-    const p = await loadPlotly();
-    const fig = chartSpec.figures[div.dataset.chart];
-    let layout = Object.assign({}, fig.layout, { template: chartSpec.template });
-    if (options.smallestFont) layout = scaleFonts(layout, options.smallestFont / 12);
-    else if (narrow()) layout.font = { size: 12 };
-    await p.newPlot(div, fig.data, layout, chartSpec.config);
-    div.classList.add("drawn");
-    return div;
-  }
-  window.pageCharts = { draw: drawChart, resize: resizeCharts };
-  const yieldToBrowser = () => new Promise((resolve) => setTimeout(resolve, 0));
-  async function drawPageCharts() {
-    if (!pageCharts.length) return;
-    root.dataset.charts = "loading";
-    try {
-      await loadPlotly();
-      performance.mark("plotly-loaded");
-      root.dataset.charts = "drawing";
-      for (const div of pageCharts) {
-        await drawChart(div);
-        await yieldToBrowser();
-      }
-      root.dataset.charts = "ready";
-      root.dataset.chartsReady = "true";
-      root.dataset.chartsReadyAt = String(Math.round(performance.now()));
-      performance.mark("charts-ready");
-    } catch (error) {
-      root.dataset.charts = "failed";
-      root.classList.add("charts-failed");
-      for (const d of $$(".data-toggle")) d.open = true;
-      console.warn("Charts could not be drawn; the data tables show the same numbers.", error);
-    }
-  }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => requestAnimationFrame(drawPageCharts));
-  else requestAnimationFrame(() => setTimeout(drawPageCharts, 0));
 
   /* ---------- hide the code, for audiences who do not read it (the slides skip their code slides too) */
   const codeSwitches = $$(".code-switch");
@@ -279,18 +254,17 @@
   for (const b of codeSwitches) b.addEventListener("click", () => setCodeHidden(!root.classList.contains("hide-code")));
   window.pageCode = { setHidden: setCodeHidden };
 
-  /* ---------- print: everything expanded, charts at paper width, or the handout alone */
+  /* ---------- print: everything expanded, or the handout alone (charts print as their static drawings) */
   let closed = [];
   window.addEventListener("beforeprint", () => {
+    build($("main"));
     closed = $$("details:not([open])");
     for (const d of closed) d.open = true;
-    if (plotly) for (const div of $$("main .chart.drawn")) plotly.relayout(div, { width: 640 });
   });
   window.addEventListener("afterprint", () => {
     for (const d of closed) d.open = false;
     closed = [];
     root.classList.remove("print-handout");
-    if (plotly) for (const div of $$("main .chart.drawn")) plotly.relayout(div, { width: null, autosize: true });
   });
   const printHandout = () => { root.classList.add("print-handout"); window.print(); };
   for (const id of ["print-handout", "print-handout-2"]) {

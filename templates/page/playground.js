@@ -445,8 +445,9 @@
       : "Pick the token you think comes next.";
   }
 
-  /* ---------- the deck's try-it slide: the same bars, big enough for the back of the room */
-  const slideWidget = document.querySelector("[data-pg-slide]");
+  /* ---------- the deck's try-it slide: the same bars, big enough for the back of the room (its markup is
+     built when the slide is first shown: wireSlide, below) */
+  let slideWidget = null;
   const slideCaches = new Map();
   function updateSlide() {
     if (!slideWidget) return;
@@ -461,7 +462,7 @@
     }));
   }
   /* a link into the playground from a slide leaves the slides first */
-  for (const link of document.querySelectorAll("a[data-pg-open]")) {
+  function wireOpen(link) {
     link.addEventListener("click", (e) => {
       if (!window.pageDeck || !document.documentElement.classList.contains("presenting")) return;
       e.preventDefault();
@@ -471,6 +472,7 @@
       text.focus({ preventScroll: true });
     });
   }
+  for (const link of document.querySelectorAll("a[data-pg-open]")) wireOpen(link);
 
   /* ---------- wiring: load near the screen or on first use; never before */
   const live = $("live");
@@ -494,10 +496,18 @@
   nearby(start).observe(section);
   section.addEventListener("focusin", start);
   section.addEventListener("pointerdown", start);
-  if (slideWidget) {                      // the slide: its bars are drawn when it is first shown
+  /* the slide: wired once its markup is built (page.js announces that with a "pagebuilt" event); its
+     bars are drawn when it is first shown */
+  function wireSlide(scope) {
+    const widget = scope.querySelector("[data-pg-slide]");
+    if (!widget || slideWidget) return;
+    slideWidget = widget;
     nearby(() => { start(); updateSlide(); }).observe(slideWidget);
     $("pg-slide-text").addEventListener("input", () => { start(); updateSlide(); });
+    for (const link of scope.querySelectorAll("a[data-pg-open]")) wireOpen(link);
   }
+  wireSlide(document);
+  document.addEventListener("pagebuilt", (e) => wireSlide(e.target));
 
   text.addEventListener("input", (e) => { start(); update(e); });
   temperature.addEventListener("input", () => { start(); renderBars(lastLogits); });

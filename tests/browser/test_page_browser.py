@@ -9,7 +9,7 @@ import pytest
 
 from generator.charts import CHARTS
 from generator.content import load_course
-from generator.render import SECTIONS
+from generator.render import PAGE, SECTIONS
 
 from ..conftest import CONTENT
 from .pages import AXE, Loaded, open_page
@@ -39,14 +39,83 @@ def shots(quick_build) -> Path:
     return folder
 
 
-def test_offline_without_errors_and_every_chart_draws(desktop):
+DRAWN = """Array.from(document.querySelectorAll('main .chart[data-chart]')).map(d => [
+    d.dataset.chart, d.querySelectorAll('.main-svg').length, d.querySelectorAll('g.trace').length])"""
+FAR_BELOW = """Array.from(document.querySelectorAll('main .chart[data-chart]'))
+    .filter(d => d.getBoundingClientRect().top > 2 * innerHeight)
+    .map(d => [d.dataset.chart, d.classList.contains('drawn')])"""
+
+
+def wait_until(loaded: Loaded, expression: str, timeout_ms: int = 20_000) -> None:
+    """Poll a page expression (the page's CSP forbids the eval that wait_for_function would need)."""
+    for _ in range(timeout_ms // 100):
+        if loaded.js(expression):
+            return
+        loaded.page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
+
+
+def test_charts_are_drawn_as_they_come_near_the_screen(desktop):
+    """Plotly is ready after the first paint, but a chart is drawn only when it nears the screen:
+    scrolling down the page draws every one, offline and without errors."""
     assert desktop.js("document.documentElement.dataset.charts") == "ready"
-    drawn = desktop.js("""Array.from(document.querySelectorAll('main .chart[data-chart]')).map(d => [
-        d.dataset.chart, d.querySelectorAll('.main-svg').length, d.querySelectorAll('g.trace').length])""")
+    far = desktop.js(FAR_BELOW)
+    assert far and not any(drawn for _, drawn in far), far
+    for y in range(0, desktop.js("document.body.scrollHeight"), 500):
+        desktop.js(f"window.scrollTo({{top: {y}, behavior: 'instant'}})")
+        desktop.page.wait_for_timeout(60)
+    wait_until(desktop, "document.querySelectorAll('main .chart.drawn').length === "
+                        "document.querySelectorAll('main .chart[data-chart]').length")
+    drawn = desktop.js(DRAWN)
     assert [name for name, _, _ in drawn] == list(CHARTS)
     assert all(svgs > 0 and traces > 0 for _, svgs, traces in drawn), drawn
+    pushed = desktop.js("""Array.from(document.querySelectorAll('main .chart.drawn')).filter(d =>
+        ['l', 't', 'b'].some(side => d._fullLayout._size[side] !== d.layout.margin[side])).map(d => d.dataset.chart)""")
+    assert pushed == [], "Plotly moved a margin to fit a label or legend, so it drew these charts twice"
     assert desktop.requests == []
     assert desktop.errors == []
+    desktop.js("window.scrollTo({top: 0, behavior: 'instant'})")
+
+
+def test_a_jump_draws_the_charts_it_lands_on_first(browser, quick_build):
+    loaded = open_page(browser, quick_build, 1440, 900)
+    try:
+        last = list(CHARTS)[-1]
+        loaded.js(f"location.hash = '#figure-{last}'")
+        wait_until(loaded, f"document.getElementById('chart-{last}').classList.contains('drawn')")
+        assert 0 <= section_top(loaded, f"figure-{last}") <= 120, "the jump lands on the chart"
+        assert loaded.errors == [] and loaded.requests == []
+    finally:
+        loaded.page.context.close()
+
+
+def test_hidden_parts_are_built_when_they_are_needed(browser, quick_build):
+    """Data tables, closed answers, the other tabs' samples, pair details and the slides wait as
+    markup until opened or shown; code listings and token chips are built when they near the screen."""
+    loaded = open_page(browser, quick_build, 1440, 900)
+    page = loaded.page
+    try:
+        table = "#figure-pretrain-loss details.data-toggle table"
+        assert page.locator(table).count() == 0
+        assert page.locator("#deck .slide-inner").count() == 0
+        assert page.locator("#pairs-table .pair-detail td").count() == 0
+        assert page.locator(".chips .tok").count() == 0               # far below the first screen
+        page.locator("#figure-pretrain-loss details.data-toggle > summary").click()
+        assert page.locator(table).first.is_visible()
+        page.locator("#pretraining .chips").scroll_into_view_if_needed()
+        wait_until(loaded, "document.querySelectorAll('.chips .tok').length > 0")
+        tab = page.locator("#pretraining [role=tab]").nth(1)
+        tab.click()
+        assert page.locator("#" + tab.get_attribute("aria-controls") + " li").count() > 0
+        loaded.js("window.pageDeck.enter(180)")
+        assert page.locator(".slide.is-current .slide-inner").count() == 1
+        loaded.js("window.pageDeck.leave()")
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")   # printing builds the rest
+        assert page.locator("main .later").count() == 0
+        page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+        assert loaded.errors == []
+    finally:
+        page.context.close()
 
 
 def test_no_sideways_scroll_and_screenshots(desktop, mobile, shots):
@@ -66,6 +135,7 @@ def test_no_sideways_scroll_and_screenshots(desktop, mobile, shots):
 def test_code_toggle_and_copy(desktop):
     page = desktop.page
     block = page.locator(".code:has(.code-toggle)").first
+    block.scroll_into_view_if_needed()                  # listings are built as they come near the screen
     toggle = block.locator(".code-toggle")
     height = lambda: block.locator(".code-body pre").bounding_box()["height"]  # noqa: E731
     folded = height()
@@ -114,8 +184,8 @@ def test_chart_data_tables_open(desktop):
 def test_pairs_table_sorts_filters_and_expands(desktop, quick_build):
     page = desktop.page
     pairs = quick_build.run["reward"]["pairs"]
-    ids_in_table = "Array.from(document.querySelectorAll('#pairs-table tbody.pair:not([hidden]) code'))" \
-                   ".map(c => c.textContent)"
+    ids_in_table = "Array.from(document.querySelectorAll('#pairs-table tbody.pair:not([hidden])'))" \
+                   ".map(b => b.dataset.pair)"
     page.locator("button.sort[data-sort=margin]").click()
     assert desktop.js(ids_in_table) == [p["id"] for p in sorted(pairs, key=lambda p: p["margin"])]
     assert page.locator("th:has(button.sort[data-sort=margin])").get_attribute("aria-sort") == "ascending"
@@ -155,6 +225,7 @@ def test_pairs_table_sorts_filters_and_expands(desktop, quick_build):
     assert row.locator(".pair-detail").is_hidden()
     row.locator(".pair-expand").click()
     assert row.locator(".pair-detail").is_visible()
+    assert row.locator(".pair-detail code").text_content() == pairs[0]["id"]
     assert row.locator(".pair-expand").get_attribute("aria-expanded") == "true"
     row.locator(".pair-expand").click()
 
@@ -219,6 +290,18 @@ def test_a_link_into_the_page_lands_on_its_section(browser, quick_build, anchor)
         loaded.close()
 
 
+def test_a_link_into_the_page_lands_even_on_a_slow_computer(browser, quick_build):
+    """With the CPU slowed, frames come while the page is still being parsed: the landing waits for it."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    try:
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 6})
+        page.goto((quick_build.out / PAGE).resolve().as_uri() + "#handout")
+        assert 0 <= section_top(Loaded(page, page.url), "handout") <= 120
+    finally:
+        context.close()
+
+
 def test_the_section_links_land_on_their_sections(desktop):
     for anchor in ("reward", "handout", "pretraining"):
         desktop.page.click(f".section-nav a[data-nav={anchor}]")
@@ -251,13 +334,13 @@ def test_print_is_light_expanded_and_charts_fit_the_paper(desktop):
     page.emulate_media(media="print")
     assert page.locator(".topbar").is_hidden()
     assert desktop.js("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    page.set_viewport_size({"width": 1100, "height": 900})     # wide enough for charts side by side
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")     # builds what waited to be built
     assert page.locator(".code-body.is-folded pre").first.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
     assert page.locator("#pretraining details.qa .qa-a").first.is_visible()
-    page.set_viewport_size({"width": 1100, "height": 900})     # wide enough for charts side by side
-    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")     # charts take the paper's width
-    too_wide = desktop.js("Array.from(document.querySelectorAll('.chart.drawn')).filter(c => "
-                          "c.querySelector('.main-svg').getBoundingClientRect().width > "
-                          "c.closest('figure').getBoundingClientRect().width + 1).map(c => c.dataset.chart)")
+    too_wide = desktop.js("Array.from(document.querySelectorAll('main .chart-static')).filter(c => "
+                          "c.getBoundingClientRect().width > c.closest('figure').getBoundingClientRect().width + 1)"
+                          ".map(c => c.closest('figure').id)")
     assert too_wide == [], "a printed chart spills over its neighbour"
 
 

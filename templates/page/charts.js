@@ -1,0 +1,168 @@
+/* The charts. Plotly arrives gzip-compressed inside the page; it is unpacked once, after the first
+   frame, and each chart is drawn when it comes near the screen (the nearest first). The slides draw
+   theirs through the same function, window.pageCharts.draw(div, options), so every chart, new ones
+   included, is drawn the same lazy way. Print, and browsers that cannot run Plotly, show the static
+   SVG drawn at build time from the same spec (generator/chartsvg.py) instead. */
+(() => {
+  "use strict";
+  const root = document.documentElement;
+  const packed = document.getElementById("plotly-gz");
+  const pageCharts = Array.from(document.querySelectorAll("main .chart[data-chart]"));
+  let specs = null;
+  const spec = () => specs || (specs = JSON.parse(document.getElementById("chart-data").textContent));
+  const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  /* ---------- Plotly: unpacked once */
+  function base64Bytes(text) {
+    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);     // skips the spaces around it
+    const binary = atob(text.trim());
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+  function addScript(set) {
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.onload = resolve;
+      script.onerror = reject;
+      set(script);
+      document.head.appendChild(script);
+      if (!script.src) resolve();             // an inline script has run once it is added
+    });
+  }
+  async function unpack() {
+    root.dataset.charts = "loading";
+    const bytes = base64Bytes(packed.textContent);
+    const blob = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).blob();
+    performance.mark("plotly-unpacked");
+    const url = URL.createObjectURL(new Blob([blob], { type: "text/javascript" }));
+    try {
+      /* From a URL the browser compiles the script on a background thread as it streams in; the CSP allows
+         it by the hash its integrity attribute carries, the same hash that allows it inline. */
+      await addScript((script) => { script.integrity = packed.dataset.integrity; script.src = url; });
+    } catch (error) {
+      const code = await blob.text();          // a browser that will not run it from a URL runs it inline
+      await addScript((script) => { script.textContent = code; });
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+    if (!window.Plotly) throw new Error("Plotly did not load");
+    performance.mark("plotly-ready");
+    root.dataset.charts = "ready";
+    await nextTask();                          // the first chart is drawn in a task of its own
+    return window.Plotly;
+  }
+  let loading = null;
+  const loadPlotly = () => loading || (loading = unpack());
+
+  /* ---------- drawing one chart */
+  /* Every font of a figure (its own and the shared template's) times `factor`, and the margins that
+     hold the labels (charts.py sizes them for the page's fonts) with them. */
+  function scaleFonts(value, factor) {
+    if (Array.isArray(value)) return value.map((v) => scaleFonts(v, factor));
+    if (!value || typeof value !== "object") return value;
+    const out = {};
+    for (const [key, v] of Object.entries(value)) {
+      const font = (key === "font" || key === "tickfont") && v && typeof v === "object";
+      if (font) out[key] = Object.assign({}, v, { size: (v.size || 13) * factor });
+      else if (key === "margin") out[key] = Object.fromEntries(Object.entries(v).map(([side, px]) => [side, px * factor]));
+      else out[key] = scaleFonts(v, factor);
+    }
+    return out;
+  }
+  const narrow = () => window.matchMedia("(max-width: 760px)").matches;
+  /* Where Plotly cannot run, a chart outside the page (a slide's) shows a copy of the static drawing. */
+  function drawStatic(div) {
+    const drawing = document.querySelector(`#figure-${div.dataset.chart} .chart-static`);
+    if (drawing && !div.querySelector(".chart-static")) div.replaceChildren(drawing.cloneNode(true));
+    return div;
+  }
+  /* Draw one chart, Plotly unpacked first if need be. options.smallestFont (px): the size of its
+     smallest text; every font scales to it (the slides use this). */
+  async function draw(div, options = {}) {
+    if (root.classList.contains("charts-failed")) return drawStatic(div);
+    let plotly;
+    try {
+      plotly = await loadPlotly();
+    } catch (error) {
+      fail(error);
+      return drawStatic(div);
+    }
+    const fig = spec().figures[div.dataset.chart];
+    let layout = Object.assign({}, fig.layout, { template: spec().template });
+    if (options.smallestFont) layout = scaleFonts(layout, options.smallestFont / 12);
+    else if (narrow()) {                         // smaller text, and room for a legend in two rows
+      layout.font = { size: 12 };
+      if (fig.layout.margin.t >= 48) layout.margin = Object.assign({}, fig.layout.margin, { t: 66 });
+    }
+    await plotly.newPlot(div, fig.data, layout, spec().config);
+    div.classList.add("drawn");
+    return div;
+  }
+  function fail(error) {
+    if (root.classList.contains("charts-failed")) return;
+    root.dataset.charts = "failed";
+    root.classList.add("charts-failed");
+    console.warn("Charts could not be drawn; the static drawings and data tables show the same numbers.", error);
+  }
+  function resize(scope) {
+    if (!window.Plotly) return;
+    for (const div of (scope || document).querySelectorAll(".chart.drawn")) {
+      if (div.offsetParent !== null) window.Plotly.Plots.resize(div);
+    }
+  }
+  window.pageCharts = { draw, resize };
+
+  /* ---------- the page's charts: drawn one per task as they come near the screen, nearest first;
+     the charts a jump to an anchor lands on go before all others */
+  const waiting = new Set();
+  const landing = new Set();
+  let drawing = false;
+  function distance(div) {
+    const box = div.getBoundingClientRect();
+    return box.bottom < 0 ? -box.bottom : Math.max(0, box.top - window.innerHeight);
+  }
+  function want(div, first) {
+    near.unobserve(div);
+    (first ? landing : waiting).add(div);
+  }
+  async function drawWaiting() {
+    if (drawing) return;
+    drawing = true;
+    while (landing.size || waiting.size) {
+      const next = landing.size ? landing.values().next().value
+        : Array.from(waiting).sort((a, b) => distance(a) - distance(b))[0];
+      landing.delete(next);
+      waiting.delete(next);
+      await draw(next).catch((error) => console.warn("A chart could not be drawn.", error));
+      await nextTask();                       // paint and answer input between two charts
+    }
+    drawing = false;
+  }
+  const near = new IntersectionObserver((entries) => {
+    for (const entry of entries) if (entry.isIntersecting) want(entry.target, false);
+    drawWaiting();
+  }, { rootMargin: "50% 0px" });
+  window.addEventListener("hashchange", () => {
+    const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (!target || !target.closest("main") || !root.classList.contains("js-charts")) return;
+    const top = target.getBoundingClientRect().top;         // where the scroll is going: the charts within a screen of it
+    for (const div of pageCharts) {
+      const y = div.getBoundingClientRect().top - top;
+      if (!div.classList.contains("drawn") && y > -div.offsetHeight && y < window.innerHeight) want(div, true);
+    }
+    drawWaiting();
+  });
+
+  if (!root.classList.contains("js-charts")) {   // first_screen.js found no DecompressionStream
+    fail(new Error("this browser has no DecompressionStream"));
+    return;
+  }
+  for (const div of pageCharts) near.observe(div);
+  /* Plotly is unpacked as soon as the first frame has been made (this script runs once the page is
+     parsed, so that frame holds the first screen), or after a few seconds in a tab that makes no frames
+     (opened in the background); a chart needed before then unpacks it itself. */
+  const unpackSoon = () => setTimeout(() => loadPlotly().catch(fail), 0);
+  requestAnimationFrame(unpackSoon);
+  setTimeout(unpackSoon, 3000);
+})();
