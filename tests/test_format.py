@@ -13,7 +13,7 @@ from generator import format as fmt
 MINUS = "\u2212"    # the typographic minus the page and docs print
 
 
-@pytest.mark.parametrize("x, text", [(2.4591, "2.459"), (0.6931, "0.693"), (4.0, "4.000"), (-0.5, "-0.500")])
+@pytest.mark.parametrize("x, text", [(2.4591, "2.459"), (0.6931, "0.693"), (4.0, "4.000"), (-0.5, MINUS + "0.500")])
 def test_loss_has_three_decimals(x, text):
     assert fmt.loss(x) == text
 
@@ -29,13 +29,13 @@ def test_pct_drops_the_decimal_only_near_a_whole_percent(x, text):
     assert fmt.pct(x) == text
 
 
-@pytest.mark.parametrize("x, text", [(1.093, "+1.093"), (-0.038, MINUS + "0.038"), (0.0, "+0.000"),
+@pytest.mark.parametrize("x, text", [(1.093, "+1.093"), (-0.038, MINUS + "0.038"), (0.0, "0.000"),
                                      (-2.5, MINUS + "2.500")])
 def test_signed_keeps_the_sign_of_negative_margins(x, text):
     assert fmt.signed(x) == text
 
 
-@pytest.mark.parametrize("x, text", [(0.031, "+3.1%"), (-0.027, MINUS + "2.7%"), (0.0, "+0.0%"), (0.5, "+50.0%")])
+@pytest.mark.parametrize("x, text", [(0.031, "+3.1%"), (-0.027, MINUS + "2.7%"), (0.0, "0.0%"), (0.5, "+50.0%")])
 def test_signed_pct(x, text):
     assert fmt.signed_pct(x) == text
 

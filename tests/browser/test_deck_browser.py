@@ -125,6 +125,8 @@ def test_every_slide_fits_reads_from_the_back_and_uses_the_width(projector, shot
 
 def test_slide_numbers_are_the_runs(projector, quick_build):
     loaded, _ = projector
+    for i in range(len(shown(loaded))):            # a slide's markup is built when it is first shown
+        loaded.js(f"window.pageDeck.show({i})")
     marked = loaded.js("Array.from(document.querySelectorAll('#deck [data-m]')).map(e => [e.dataset.m, e.textContent])")
     assert len(marked) > 20
     for key, text in marked:

@@ -247,7 +247,8 @@ new MutationObserver(() => {                  // <html> may not exist yet: watch
 
 def test_the_first_screen_paints_alone_then_everything_renders(browser, quick_build):
     """first_screen.js keeps the sections below the first screen unrendered until a frame has been
-    drawn, then renders them: the class goes on before the first frame and comes off a frame or more later."""
+    drawn, then renders them a section a frame: the class goes on before the first frame and comes off
+    once every section is rendered, a frame or more later."""
     loaded = open_page(browser, quick_build, 1440, 900, init_script=WATCH_FIRST_SCREEN)
     try:
         watched = loaded.js("window.__firstScreen")
@@ -257,12 +258,15 @@ def test_the_first_screen_paints_alone_then_everything_renders(browser, quick_bu
         visibility = loaded.js("Array.from(document.querySelectorAll('main > .section')).map("
                                "s => getComputedStyle(s).contentVisibility)")
         assert set(visibility) == {"visible"}
-        # while marked, every section but the first screen's is skipped by the renderer
+        assert loaded.js("document.querySelectorAll('main > .section:not(.hero):not(.rendered)').length") == 0
+        # while marked, every section but the first screen's is skipped by the renderer until it is rendered
         marked = loaded.js("""(() => {
-            const root = document.documentElement;
+            const root = document.documentElement, sections = document.querySelectorAll('main > .section');
             root.classList.add('first-screen');
-            const seen = Array.from(document.querySelectorAll('main > .section'))
-              .map(s => [s.classList.contains('hero'), getComputedStyle(s).contentVisibility]);
+            sections.forEach(s => s.classList.remove('rendered'));
+            const seen = Array.from(sections).map(s => [s.classList.contains('hero'),
+                                                         getComputedStyle(s).contentVisibility]);
+            sections.forEach(s => s.classList.add('rendered'));
             root.classList.remove('first-screen');
             return seen; })()""")
         assert {v for hero, v in marked if not hero} == {"hidden"} and {v for hero, v in marked if hero} <= {"visible"}

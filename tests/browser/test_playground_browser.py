@@ -11,7 +11,7 @@ import pytest
 from generator import format as fmt
 
 from ..conftest import quick_course
-from .test_page_browser import AXE, browser, open_page  # noqa: F401  (browser is a fixture)
+from .pages import AXE, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def load(loaded) -> None:
 
 
 @pytest.fixture(scope="module")
-def pg(browser, quick_build):  # noqa: F811
+def pg(browser, quick_build):
     loaded = open_page(browser, quick_build, 1440, 900)
     yield loaded
     assert loaded.requests == [], "the playground made a network request"
@@ -231,7 +231,7 @@ def test_the_guessing_game_scores_a_guess_by_the_models_probability(pg, quick_bu
 
 
 @pytest.mark.parametrize("width", [1440, 390])
-def test_axe_finds_nothing_in_the_playground(browser, quick_build, width):  # noqa: F811
+def test_axe_finds_nothing_in_the_playground(browser, quick_build, width):
     loaded = open_page(browser, quick_build, width, 900)
     try:
         load(loaded)
@@ -245,7 +245,7 @@ def test_axe_finds_nothing_in_the_playground(browser, quick_build, width):  # no
         loaded.page.context.close()
 
 
-def test_on_a_phone_nothing_in_the_playground_is_wider_than_the_screen(browser, quick_build):  # noqa: F811
+def test_on_a_phone_nothing_in_the_playground_is_wider_than_the_screen(browser, quick_build):
     loaded = open_page(browser, quick_build, 390, 844)
     try:
         load(loaded)
@@ -280,7 +280,7 @@ def test_print_shows_a_static_snapshot_instead_of_the_widget(pg, quick_build):
         page.emulate_media(media="screen")
 
 
-def test_the_try_it_slide_runs_the_models_and_leads_to_the_playground(browser, quick_build):  # noqa: F811
+def test_the_try_it_slide_runs_the_models_and_leads_to_the_playground(browser, quick_build):
     loaded = open_page(browser, quick_build, 1920, 1080, fragment="#present=180&slide=playground-try")
     try:
         page = loaded.page

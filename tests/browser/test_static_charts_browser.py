@@ -13,7 +13,8 @@ import pytest
 from generator.charts import CHARTS, figures
 from generator.render import PAGE
 
-from .test_page_browser import ARGS, CHROMIUM, browser, open_page  # noqa: F401  (browser is a fixture)
+from ..conftest import CHROMIUM
+from ..conftest import CHROMIUM_ARGS as ARGS
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +32,7 @@ def titles(run: dict) -> Counter:
 
 
 @pytest.fixture(scope="module")
-def undrawn(browser, quick_build, tmp_path_factory) -> Counter:  # noqa: F811
+def undrawn(browser, quick_build, tmp_path_factory) -> Counter:
     """How often each x-axis title is printed with every chart's drawing taken out (the prose may name one)."""
     context = browser.new_context()
     page = context.new_page()
@@ -61,7 +62,7 @@ def test_chromium_print_to_pdf_draws_every_chart(quick_build, tmp_path, undrawn)
 
 
 @pytest.mark.parametrize("paper", ["A4", "Letter"])
-def test_printing_at_once_draws_every_chart(browser, quick_build, tmp_path, paper, undrawn):  # noqa: F811
+def test_printing_at_once_draws_every_chart(browser, quick_build, tmp_path, paper, undrawn):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:
@@ -79,7 +80,7 @@ def test_printing_at_once_draws_every_chart(browser, quick_build, tmp_path, pape
         context.close()
 
 
-def test_a_browser_without_decompression_shows_the_static_drawings(browser, quick_build):  # noqa: F811
+def test_a_browser_without_decompression_shows_the_static_drawings(browser, quick_build):
     """An old browser (here: DecompressionStream removed) gets the drawings, a note, and working slides."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     context.add_init_script("delete window.DecompressionStream")
