@@ -18,11 +18,11 @@ UNCHANGED = "Nothing was built; the previous build is unchanged."
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generator",
-                                     description="Train a tiny LLM in three stages and build the teaching package.")
+                                     description="Train a tiny LLM in four stages and build the teaching package.")
     sub = parser.add_subparsers(dest="command", required=True)
     commands = {
         "build": "train (or reuse the cached run) and write the page and documents",
-        "train": "run the three training stages and print their log and summary",
+        "train": "run the four training stages and print their log and summary",
         "check": "validate the course folder without training",
         "serve": "preview on 127.0.0.1, rebuilding when content/ or templates/ change",
     }

@@ -127,7 +127,8 @@ def facts(run: dict, course_texts: list[str]) -> dict:
     case = run["case"]
     shared, gap = twin(case)
     return {**run["summary"],
-            "case": {k: case[k] for k in ("specific_score", "vague_score", "sft_answer_score")},
+            "case": {k: case[k] for k in ("specific_score", "vague_score", "sft_answer_score", "rl_answer_score",
+                                          "sft_answer_rubric", "rl_answer_rubric")},
             "derived": {
         "pretrain": {"epochs": run["summary"]["pretrain"]["tokens_seen"] / run["data"]["train_tokens"]},
         "sft": {"trained": len(trained), "trained_verbatim": sum(a["after"] == a["expert"] for a in trained),
@@ -147,6 +148,8 @@ def facts(run: dict, course_texts: list[str]) -> dict:
                    "final_accuracy": history["rewards/accuracies"][-1]},
         "case": {"answer_word_share": known_word_share(case["sft_answer"], course_texts),
                  "answer_reads_as": reads_as(_words(case["sft_answer"], course_texts)),
+                 "rl_answer_word_share": known_word_share(case["rl_answer"], course_texts),
+                 "rl_answer_reads_as": reads_as(_words(case["rl_answer"], course_texts)),
                  "twin_shared": shared, "twin_gap": gap},
     }}
 
@@ -601,6 +604,32 @@ def _case_twin(s: dict) -> str:
     CLOSE_CALL or more): a judge that near-identical texts can move is what RL would exploit."""
     d = s["derived"]["case"]
     return "brittle" if d["twin_shared"] >= NEAR_TWIN and abs(d["twin_gap"]) >= CLOSE_CALL else "none"
+
+
+@finding("case_rl_score", ("higher", "close", "lower"))
+def _case_rl_score(s: dict) -> str:
+    """The reward model's score for the RL policy's case answer against the fine-tuned model's: within
+    CLOSE_CALL (a near coin flip between the two) is 'close'."""
+    c = s["case"]
+    gap = c["rl_answer_score"] - c["sft_answer_score"]
+    return "close" if abs(gap) < CLOSE_CALL else "higher" if gap > 0 else "lower"
+
+
+@finding("case_rl_rubric", ("rose", "same", "fell", "absent"))
+def _case_rl_rubric(s: dict) -> str:
+    """The case's rubric score after RL against before ('absent' when the case lists no facts to state)."""
+    c = s["case"]
+    if c["rl_answer_rubric"] is None:
+        return "absent"
+    gap = c["rl_answer_rubric"] - c["sft_answer_rubric"]
+    return "same" if abs(gap) < 1e-9 else "rose" if gap > 0 else "fell"
+
+
+@finding("case_rl_answer", ("readable", "garbled", "repetitive"))
+def _case_rl_answer(s: dict) -> str:
+    """The RL policy's answer to the case, read by reads_as."""
+    kind = s["derived"]["case"]["rl_answer_reads_as"]
+    return "readable" if kind == "words" else kind
 
 
 # ---- the data ----------------------------------------------------------------------------------

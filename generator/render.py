@@ -50,7 +50,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("reward", "Stage 3: The reward model"),
     ("pairs", "The preference pairs"),
     ("rl", "Stage 4: Reinforcement learning"),
-    ("why-three", "Why all three stages"),
+    ("why-three", "Why all four stages"),
     ("case", "One case through every stage"),
     ("exercises", "Exercises"),
     ("playground", "Playground: try the trained models"),

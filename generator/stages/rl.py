@@ -130,7 +130,9 @@ def run(ctx: Context) -> dict:
     ctx.case.update(rl_answer=case_answer,
                     rl_answer_score=float(score(ctx.models["reward"], [ctx.chat(case.question, case_answer)],
                                                 ctx.pad)[0]),
-                    rl_answer_rubric=rubric_score(case_answer, case.must, case.must_not) if case.must else None)
+                    rl_answer_rubric=rubric_score(case_answer, case.must, case.must_not) if case.must else None,
+                    sft_answer_rubric=rubric_score(ctx.case["sft_answer"], case.must, case.must_not)
+                    if case.must else None)
     return {
         "prompts": len(prompts), "beta": cfg.beta, "samples_per_prompt": cfg.samples_per_prompt,
         "max_tokens": cfg.max_tokens, "eval_samples": EVAL_SAMPLES,

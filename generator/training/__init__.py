@@ -1,1 +1,1 @@
-"""The program taught in class: a tiny GPT trained in three stages, in NumPy only."""
+"""The program taught in class: a tiny GPT trained in four stages, in NumPy only."""
