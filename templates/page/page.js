@@ -36,6 +36,25 @@
     }
   }
   window.pageLater = { build, buildBefore };
+  /* a link within the page: no native jump (it glides towards where the target was before the sections above
+     it were built, and on a busy computer that glide can finish after, and away from, the landing below); the
+     address changes and the page's hashchange listeners land, as they do for a link from outside */
+  document.addEventListener("click", (e) => {
+    const link = e.target.closest && e.target.closest('a[href^="#"]');
+    if (!link || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    const target = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    if (!target || !target.closest("main") || root.classList.contains("presenting")) return;
+    e.preventDefault();
+    const oldURL = location.href;
+    history.pushState(null, "", link.hash);
+    window.dispatchEvent(new HashChangeEvent("hashchange", { oldURL, newURL: location.href }));
+    /* as a native jump does, the next Tab starts from the target */
+    if (!target.hasAttribute("tabindex")) {
+      target.setAttribute("tabindex", "-1");
+      target.addEventListener("blur", () => target.removeAttribute("tabindex"), { once: true });
+    }
+    target.focus({ preventScroll: true });
+  });
   window.addEventListener("hashchange", () => {
     const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
     if (!target || !target.closest("main")) return;

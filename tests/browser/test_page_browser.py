@@ -421,6 +421,10 @@ def test_keyboard_reaches_the_controls(desktop):
     page.keyboard.press("Tab")
     assert desktop.js("document.activeElement.dataset.nav") == SECTIONS[0][0]
     page.keyboard.press("Enter")      # follow the first section link
+    assert desktop.js("document.activeElement.id") == SECTIONS[0][0]
+    page.keyboard.press("Tab")        # the next Tab starts from the section it landed on
+    assert desktop.js("document.activeElement.closest('main > .section').id") == SECTIONS[0][0]
+    assert not desktop.js(f"document.getElementById('{SECTIONS[0][0]}').hasAttribute('tabindex')")
     unreachable = desktop.js("""Array.from(document.querySelectorAll(
         'a[href], button, input, select, summary, [tabindex]')).filter(e => e.tabIndex < 0
         && e.getAttribute('role') !== 'tab' && e.id !== 'main' && e.id !== 'deck'
