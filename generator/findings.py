@@ -78,6 +78,13 @@ def relative(before: float, after: float) -> str:
 CHANGE = ("fell", "flat", "rose")
 
 
+def shift(before: float, after: float, tolerance: float) -> str:
+    """A score after training compared with before: 'rose', 'flat' (within `tolerance`, absolute) or 'fell'."""
+    if abs(after - before) < tolerance:
+        return "flat"
+    return "rose" if after > before else "fell"
+
+
 # ---- the facts a rule reads ---------------------------------------------------------------------
 def _trend(values: list[float]) -> dict:
     return {"first": values[0], "last": values[-1], "rises": sum(b > a for a, b in zip(values, values[1:])),
@@ -645,21 +652,13 @@ def _contamination(s: dict) -> str:
 @finding("rl_reward", ("rose", "flat", "fell"))
 def _rl_reward(s: dict) -> str:
     """The reward model's mean score on the held-out questions, before RL and after."""
-    rl = s["rl"]
-    gap = rl["reward_after"] - rl["reward_before"]
-    if abs(gap) < 0.05:
-        return "flat"
-    return "rose" if gap > 0 else "fell"
+    return shift(s["rl"]["reward_before"], s["rl"]["reward_after"], 0.05)
 
 
 @finding("rl_rubric", ("rose", "flat", "fell"))
 def _rl_rubric(s: dict) -> str:
     """The rubric score on the held-out questions, before RL and after (within 0.02: flat)."""
-    rl = s["rl"]
-    gap = rl["rubric_after"] - rl["rubric_before"]
-    if abs(gap) < 0.02:
-        return "flat"
-    return "rose" if gap > 0 else "fell"
+    return shift(s["rl"]["rubric_before"], s["rl"]["rubric_after"], 0.02)
 
 
 @finding("rl_vs_best_of_n", COMPARISON)
