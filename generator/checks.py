@@ -82,10 +82,13 @@ def rl_checks(rl: dict) -> list[Check]:
     """Stage 4, judged on the held-out questions: the proxy, the gold standard, the honest baseline, the leash."""
     return [
         Check("rl_reward_rises", "rl", "Reward-model score, held-out questions", signed(rl["reward_after"]),
-              f"above its value before RL, {signed(rl['reward_before'])}", rl["reward_after"] > rl["reward_before"]),
+              f"above its value before RL, {signed(rl['reward_before'])}, by a paired sign test over the "
+              f"{rl['questions']} questions at p < {ALPHA} (here p = {p_value(rl['reward_vs_before_p'])})",
+              moved(rl["reward_before"], rl["reward_after"], rl["reward_vs_before_p"]) == "rose"),
         Check("rl_rubric_holds", "rl", "Rubric score, held-out questions", pct(rl["rubric_after"]),
-              f"no lower than before RL, {pct(rl['rubric_before'])} (the rubric is never trained on)",
-              rl["rubric_after"] >= rl["rubric_before"]),
+              f"not below its value before RL, {pct(rl['rubric_before'])}, by a paired sign test at p < {ALPHA} "
+              f"(here p = {p_value(rl['rubric_vs_before_p'])}; the rubric is never trained on)",
+              moved(rl["rubric_before"], rl["rubric_after"], rl["rubric_vs_before_p"]) != "fell"),
         Check("rl_beats_best_of_n", "rl", "Reward-model score vs best-of-n",
               f"{signed(rl['reward_after'])} vs {signed(rl['best_of_n_reward'])}",
               f"above best-of-{rl['best_of_n']} sampling from the fine-tuned model, by a paired sign test over the "
@@ -93,9 +96,29 @@ def rl_checks(rl: dict) -> list[Check]:
               beats(rl["reward_after"], rl["best_of_n_reward"], rl["vs_best_of_n_p"])),
         Check("rl_kl_restrains", "rl", "KL from the reference, with and without the penalty",
               f"{number_text(rl['kl_after'])} vs {number_text(rl['beta0_kl_after'])}",
-              f"the penalised run (beta = {number_text(rl['beta'])}) drifts less than the run with beta = 0",
-              rl["kl_after"] < rl["beta0_kl_after"]),
+              f"the penalised run (beta = {number_text(rl['beta'])}) drifts less than the run with beta = 0, "
+              f"by more than {KL_CLOSE:.0%} (or 0.05 nats)",
+              drift_compared(rl["kl_after"], rl["beta0_kl_after"]) == "less"),
     ]
+
+
+def moved(before: float, after: float, p: float) -> str:
+    """How a score on the same questions moved: 'rose' or 'fell' when a paired test puts it beyond luck
+    (p < ALPHA), else 'unclear'."""
+    if p >= ALPHA or after == before:
+        return "unclear"
+    return "rose" if after > before else "fell"
+
+
+KL_CLOSE = 0.1    # two drifts within 10% of each other (or 0.05 nats, near zero) are too close to call
+
+
+def drift_compared(kl: float, kl_unpenalised: float) -> str:
+    """The penalised run's KL from the reference against the unpenalised run's: 'less', 'close' or 'more'."""
+    tolerance = max(KL_CLOSE * abs(kl_unpenalised), 0.05)
+    if kl < kl_unpenalised - tolerance:
+        return "less"
+    return "more" if kl > kl_unpenalised + tolerance else "close"
 
 
 def beats(accuracy: float, baseline: float, p: float) -> bool:

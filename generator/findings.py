@@ -30,7 +30,9 @@ from .checks import (
     READABLE,
     WORD_SHORTCUT,
     distinct_long_words,
+    drift_compared,
     known_word_share,
+    moved,
     run_checks,
     twin,
     word_reliance,
@@ -76,13 +78,6 @@ def relative(before: float, after: float) -> str:
 
 
 CHANGE = ("fell", "flat", "rose")
-
-
-def shift(before: float, after: float, tolerance: float) -> str:
-    """A score after training compared with before: 'rose', 'flat' (within `tolerance`, absolute) or 'fell'."""
-    if abs(after - before) < tolerance:
-        return "flat"
-    return "rose" if after > before else "fell"
 
 
 # ---- the facts a rule reads ---------------------------------------------------------------------
@@ -133,6 +128,7 @@ def facts(run: dict, course_texts: list[str]) -> dict:
     reads = [reads_as(_words(text, course_texts)) for text in written]
     case = run["case"]
     shared, gap = twin(case)
+    beta0 = run["rl"]["runs"]["beta0"]["evals"]
     return {**run["summary"],
             "case": {k: case[k] for k in ("specific_score", "vague_score", "sft_answer_score", "rl_answer_score",
                                           "sft_answer_rubric", "rl_answer_rubric")},
@@ -153,6 +149,9 @@ def facts(run: dict, course_texts: list[str]) -> dict:
                    "margins": _trend(history["rewards/margins"]), "loss": _trend(history["loss"]),
                    "chosen": _trend(history["rewards/chosen"]), "rejected": _trend(history["rewards/rejected"]),
                    "final_accuracy": history["rewards/accuracies"][-1]},
+        "rl": {f"beta0_{name}_p": stats.sign_test(np.array(beta0[-1][f"question_{kind}"]),
+                                                  np.array(beta0[0][f"question_{kind}"]))
+               for name, kind in (("reward", "scores"), ("rubric", "rubric"))},
         "case": {"answer_word_share": known_word_share(case["sft_answer"], course_texts),
                  "answer_reads_as": reads_as(_words(case["sft_answer"], course_texts)),
                  "rl_answer_word_share": known_word_share(case["rl_answer"], course_texts),
@@ -632,6 +631,17 @@ def _case_rl_rubric(s: dict) -> str:
     return "same" if abs(gap) < 1e-9 else "rose" if gap > 0 else "fell"
 
 
+@finding("case_rl_nonsense", ("above_specific", "above_vague", "none"))
+def _case_rl_nonsense(s: dict) -> str:
+    """The RL policy's case answer, when it is no answer (garbled or repetitive), scored above the expert's
+    specific answer, above only the vague one, or neither."""
+    c = s["case"]
+    if s["derived"]["case"]["rl_answer_reads_as"] == "words":
+        return "none"
+    return "above_specific" if c["rl_answer_score"] > c["specific_score"] else \
+        "above_vague" if c["rl_answer_score"] > c["vague_score"] else "none"
+
+
 @finding("case_rl_answer", ("readable", "garbled", "repetitive"))
 def _case_rl_answer(s: dict) -> str:
     """The RL policy's answer to the case, read by reads_as."""
@@ -649,16 +659,22 @@ def _contamination(s: dict) -> str:
 
 
 # ---- stage 4: reinforcement learning -----------------------------------------------------------
-@finding("rl_reward", ("rose", "flat", "fell"))
+@finding("rl_reward", ("rose", "unclear", "fell"))
 def _rl_reward(s: dict) -> str:
-    """The reward model's mean score on the held-out questions, before RL and after."""
-    return shift(s["rl"]["reward_before"], s["rl"]["reward_after"], 0.05)
+    """The reward model's mean score on the held-out questions, after RL against before, by a paired sign test
+    over the questions."""
+    rl = s["rl"]
+    return moved(rl["reward_before"], rl["reward_after"], rl["reward_vs_before_p"])
 
 
-@finding("rl_rubric", ("rose", "flat", "fell"))
+@finding("rl_rubric", ("rose", "unclear", "fell", "floor"))
 def _rl_rubric(s: dict) -> str:
-    """The rubric score on the held-out questions, before RL and after (within 0.02: flat)."""
-    return shift(s["rl"]["rubric_before"], s["rl"]["rubric_after"], 0.02)
+    """The rubric score on the held-out questions, after RL against before, by a paired sign test; 'floor'
+    when the answers state none of the facts, before or after (the rubric cannot show a change)."""
+    rl = s["rl"]
+    if max(rl["rubric_before"], rl["rubric_after"]) == 0:
+        return "floor"
+    return moved(rl["rubric_before"], rl["rubric_after"], rl["rubric_vs_before_p"])
 
 
 @finding("rl_vs_best_of_n", COMPARISON)
@@ -667,22 +683,23 @@ def _rl_vs_bon(s: dict) -> str:
     return compare(rl["reward_after"], rl["best_of_n_reward"], rl["vs_best_of_n_p"])
 
 
-@finding("rl_gaming", ("games_judge", "no_gain", "both_rose"))
+@finding("rl_gaming", ("games_judge", "unclear", "both_rose", "no_gain"))
 def _rl_gaming(s: dict) -> str:
-    """Without the KL penalty: does the proxy rise while the rubric does not (the policy games the judge)?"""
-    rl = s["rl"]
-    proxy_up = rl["beta0_reward_after"] > rl["reward_before"] + 0.05
-    gold_up = rl["beta0_rubric_after"] > rl["rubric_before"] + 0.02
-    if not proxy_up:
+    """Without the KL penalty, each by a paired sign test over the held-out questions: the judge's score rose
+    while the rubric fell (the policy games the judge), rose with the rubric, rose while the rubric did
+    neither ('unclear': too few facts stated to tell), or did not rise ('no_gain')."""
+    rl, d = s["rl"], s["derived"]["rl"]
+    if moved(rl["reward_before"], rl["beta0_reward_after"], d["beta0_reward_p"]) != "rose":
         return "no_gain"
-    return "both_rose" if gold_up else "games_judge"
+    truth = moved(rl["rubric_before"], rl["beta0_rubric_after"], d["beta0_rubric_p"])
+    return {"fell": "games_judge", "rose": "both_rose"}.get(truth, "unclear")
 
 
-@finding("kl_restrains", ("yes", "no"))
+@finding("kl_restrains", ("yes", "close", "no"))
 def _kl_restrains(s: dict) -> str:
-    """The penalised run drifted less from the reference than the unpenalised one."""
+    """The penalised run's drift from the reference against the unpenalised run's (checks.drift_compared)."""
     rl = s["rl"]
-    return "yes" if rl["kl_after"] < rl["beta0_kl_after"] else "no"
+    return {"less": "yes", "close": "close", "more": "no"}[drift_compared(rl["kl_after"], rl["beta0_kl_after"])]
 
 
 class Findings:

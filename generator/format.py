@@ -77,11 +77,14 @@ def change_pct(first: float, last: float) -> str:
 
 
 def metric_change(summary: dict, first_key: str, last_key: str) -> str:
-    """How a figure moved: a share in percentage points (18.2% -> 100%: +81.8 points), anything else
+    """How a figure moved: a share in percentage points (18.2% -> 100%: +81.8 points), a signed score as a
+    difference (a reward score has no zero point, so a percentage of it means nothing: +0.179), anything else
     as a relative change (-46.7%)."""
     first, last = lookup(summary, first_key), lookup(summary, last_key)
     if METRICS[last_key][0] == "pct":
         return _signed(100 * (last - first), 1) + " points"
+    if METRICS[last_key][0] == "signed":
+        return _signed(last - first, 3)
     return change_pct(first, last)
 
 
@@ -109,7 +112,14 @@ def number(x: float) -> str:
     if x == 0:
         return "0"
     text = f"{x:.{max(0, 2 - math.floor(math.log10(abs(x))))}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return (text.rstrip("0").rstrip(".") if "." in text else text).replace("-", "\u2212")
+
+
+def sentence_case(label: str) -> str:
+    """A label inside a sentence: its first letter lower-cased unless the first word is an acronym
+    ("Validation loss" -> "validation loss", "SFT loss" and "KL from ..." stay as they are)."""
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() else label[:1].lower() + label[1:]
 
 
 def tick(x: float, step: float, percent: bool = False) -> str:
@@ -125,7 +135,8 @@ def tick(x: float, step: float, percent: bool = False) -> str:
 FILTERS = {
     "loss": loss, "pct": pct, "signed": signed, "score": score, "integer": integer,
     "ratio": ratio, "perplexity": perplexity, "seconds": seconds, "plain": plain, "pct_range": pct_range,
-    "number": number, "signed_pct": signed_pct, "p_value": p_value, "loss_delta": loss_delta, "kilobytes": kilobytes,
+    "number": number, "sentence_case": sentence_case, "signed_pct": signed_pct, "p_value": p_value,
+    "loss_delta": loss_delta, "kilobytes": kilobytes,
 }
 
 # summary key -> (formatter, short label). The keys content prose may quote as {key}.
@@ -188,6 +199,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "rl.length_after": ("number", "answer length after RL (tokens)"),
     "rl.beta0_length_after": ("number", "answer length after RL without the KL penalty (tokens)"),
     "rl.vs_best_of_n_p": ("p_value", "paired sign test, RL vs best-of-n (p)"),
+    "rl.reward_vs_before_p": ("p_value", "paired sign test, reward-model score after RL vs before (p)"),
+    "rl.rubric_vs_before_p": ("p_value", "paired sign test, rubric score after RL vs before (p)"),
     "rl.clipfrac_mean": ("pct", "answer tokens clipped by PPO, mean over steps"),
     "rl.steps": ("integer", "RL steps"),
     "rl.samples_per_prompt": ("integer", "answers sampled per prompt per step"),

@@ -128,7 +128,8 @@ def all_met(run: dict) -> dict:
         sft__heldout_first_loss=2.8, sft__heldout_loss=2.6,
         reward__first_loss=t["ln_2"], reward__train_accuracy=1.0, reward__heldout_mean_margin=1.0,
         rl__reward_before=-0.2, rl__reward_after=0.5, rl__rubric_before=0.3, rl__rubric_after=0.4,
-        rl__best_of_n_reward=0.2, rl__vs_best_of_n_p=0.01, rl__kl_after=0.1, rl__beta0_kl_after=1.0)
+        rl__best_of_n_reward=0.2, rl__vs_best_of_n_p=0.01, rl__kl_after=0.1, rl__beta0_kl_after=1.0,
+        rl__reward_vs_before_p=0.01, rl__rubric_vs_before_p=0.3)
     return out
 
 

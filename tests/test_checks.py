@@ -30,7 +30,8 @@ SUMMARY = {
                "vs_strongest_baseline_p": 0.004},
     "rl": {"reward_before": 0.2, "reward_after": 0.8, "rubric_before": 0.5, "rubric_after": 0.6,
            "best_of_n_reward": 0.5, "best_of_n": 4, "questions": 8, "vs_best_of_n_p": 0.01,
-           "kl_after": 0.3, "beta0_kl_after": 1.2, "beta": 0.05},
+           "kl_after": 0.3, "beta0_kl_after": 1.2, "beta": 0.05, "reward_vs_before_p": 0.008,
+           "rubric_vs_before_p": 0.5},
 }
 
 EXPECTED = [
@@ -58,14 +59,17 @@ EXPECTED = [
           "above the strongest baseline (the longer answer wins), by a paired sign test on the same pairs "
           "at p < 0.05 (here p = 0.004)", True),
     Check("rl_reward_rises", "rl", "Reward-model score, held-out questions", "+0.800",
-          "above its value before RL, +0.200", True),
+          "above its value before RL, +0.200, by a paired sign test over the 8 questions at p < 0.05 "
+          "(here p = 0.008)", True),
     Check("rl_rubric_holds", "rl", "Rubric score, held-out questions", "60%",
-          "no lower than before RL, 50% (the rubric is never trained on)", True),
+          "not below its value before RL, 50%, by a paired sign test at p < 0.05 (here p = 0.50; the rubric is "
+          "never trained on)", True),
     Check("rl_beats_best_of_n", "rl", "Reward-model score vs best-of-n", "+0.800 vs +0.500",
           "above best-of-4 sampling from the fine-tuned model, by a paired sign test over the 8 questions "
           "at p < 0.05 (here p = 0.01)", True),
     Check("rl_kl_restrains", "rl", "KL from the reference, with and without the penalty", "0.3 vs 1.2",
-          "the penalised run (beta = 0.05) drifts less than the run with beta = 0", True),
+          "the penalised run (beta = 0.05) drifts less than the run with beta = 0, by more than 10% (or 0.05 "
+          "nats)", True),
 ]
 
 
@@ -123,13 +127,19 @@ def test_a_good_run_passes_every_check_with_its_figures_and_rules_in_words():
     ({"reward__vs_strongest_baseline_p": 0.049}, "rm_beats_baselines", True),
     ({"rl__reward_before": 0.8}, "rl_reward_rises", False),                 # equal is no rise
     ({"rl__reward_before": 0.9}, "rl_reward_rises", False),
+    ({"rl__reward_vs_before_p": 0.05}, "rl_reward_rises", False),           # higher, but not beyond luck
+    ({"rl__reward_vs_before_p": 0.049}, "rl_reward_rises", True),
     ({"rl__rubric_after": 0.5}, "rl_rubric_holds", True),                   # no lower: equal holds
-    ({"rl__rubric_after": 0.4}, "rl_rubric_holds", False),
+    ({"rl__rubric_after": 0.4}, "rl_rubric_holds", True),                   # lower, but within luck (p = 0.5)
+    ({"rl__rubric_after": 0.4, "rl__rubric_vs_before_p": 0.01}, "rl_rubric_holds", False),
     ({"rl__best_of_n_reward": 0.8}, "rl_beats_best_of_n", False),
     ({"rl__best_of_n_reward": 0.9}, "rl_beats_best_of_n", False),
     ({"rl__vs_best_of_n_p": 0.05}, "rl_beats_best_of_n", False),
     ({"rl__kl_after": 1.2}, "rl_kl_restrains", False),
     ({"rl__kl_after": 1.5}, "rl_kl_restrains", False),
+    ({"rl__kl_after": 1.07}, "rl_kl_restrains", True),                      # 0.13 less: beyond 10% of 1.2
+    ({"rl__kl_after": 1.09}, "rl_kl_restrains", False),                     # 0.11 less: within 10%
+    ({"rl__kl_after": 0.0, "rl__beta0_kl_after": 0.04}, "rl_kl_restrains", False),   # within 0.05 nats
 ])
 def test_each_check_follows_its_rule(changes, check, passed):
     found = verdicts(edited(**changes))

@@ -69,7 +69,7 @@ def test_plain_ratio_perplexity_seconds_and_range():
 
 @pytest.mark.parametrize("x, text", [
     (0.004, "0.004"), (0.95, "0.95"), (0.0, "0"), (123.456, "123"), (0.0012345, "0.00123"),
-    (1.5, "1.5"), (-0.25, "-0.25"), (10.0, "10"), (2.0, "2"), (1e-5, "0.00001"), (3e-4, "0.0003"),
+    (1.5, "1.5"), (-0.25, MINUS + "0.25"), (10.0, "10"), (2.0, "2"), (1e-5, "0.00001"), (3e-4, "0.0003"),
     (100.0, "100"), (250, "250"),                 # no decimal point: its zeros are the number's own
 ])
 def test_number_has_three_significant_digits_and_no_exponent(x, text):
@@ -88,6 +88,7 @@ SUMMARY = {
     "pretrain": {"final_val_loss": 2.4591, "position_excess": float("nan")},
     "reward": {"heldout_mean_margin": -0.038, "pairs": 20},
     "config": {"seed": 1234},
+    "rl": {"reward_before": -0.213, "reward_after": -0.034},
 }
 
 
@@ -96,6 +97,8 @@ def test_metric_change_in_points_for_shares_and_relative_otherwise():
     assert fmt.metric_change(SUMMARY, "sft.final_token_accuracy", "sft.first_token_accuracy") == \
         MINUS + "81.8 points"
     assert fmt.metric_change(SUMMARY, "sft.first_loss", "sft.final_loss") == MINUS + "46.7%"
+    # a reward score has no zero point: its change is a difference, never a percentage (+84.0% here)
+    assert fmt.metric_change(SUMMARY, "rl.reward_before", "rl.reward_after") == "+0.179"
 
 
 def test_metric_formats_each_figure_by_its_kind():
@@ -120,3 +123,15 @@ def test_placeholders_are_filled_and_unknown_ones_left_as_typed():
     assert fmt.fill_placeholders(text, SUMMARY) == f"loss 2.459, margin {MINUS}0.038, {{nothing.here}} and {{x}}"
     assert fmt.fill_placeholders("no placeholders", SUMMARY) == "no placeholders"
 
+
+
+def test_number_prints_the_typographic_minus():
+    assert fmt.number(-0.007) == MINUS + "0.007"
+    assert fmt.number(-12.5) == MINUS + "12.5"
+
+
+@pytest.mark.parametrize("label, text", [("Validation loss", "validation loss"), ("Final SFT loss", "final SFT loss"),
+                                         ("KL from the reference", "KL from the reference"),
+                                         ("SFT answers", "SFT answers")])
+def test_a_label_inside_a_sentence_keeps_its_acronyms(label, text):
+    assert fmt.sentence_case(label) == text
