@@ -226,8 +226,15 @@
   function onKey(e) {
     if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
     const target = e.target.nodeType === 1 ? e.target : null;
-    if (typing(target)) return;                  // typing into a field never moves the slides
     const key = e.key;
+    if (typing(target)) {                        // typing into a field never moves the slides, except that
+      if (!presenting()) return;                 // a clicker's PageDown/PageUp (no use in a field) still do,
+      if ((key === "PageDown" || key === "PageUp") && target.tagName === "INPUT") {
+        e.preventDefault(); target.blur(); step(key === "PageDown" ? 1 : -1);
+      }
+      else if (key === "Escape") { e.preventDefault(); target.blur(); }   // and Escape gives the keys back
+      return;
+    }
     if (!presenting()) {
       if (key === "p" || key === "P") { e.preventDefault(); enter(plan); }
       return;

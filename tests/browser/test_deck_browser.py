@@ -33,6 +33,9 @@ SLIDE_FACTS = """() => {
   const scrolls = Array.from(slide.querySelectorAll('*')).concat([slide]).filter(e => e.checkVisibility()
     && !e.closest('.chart') && (e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)
     && getComputedStyle(e).overflow !== 'visible').map(e => e.tagName + '.' + (e.getAttribute('class') || ''));
+  // a formula wider than its box spills past its border (its overflow is visible)
+  const spills = Array.from(slide.querySelectorAll('.slide-formula')).filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.tagName + '.' + (e.getAttribute('class') || ''));
   let text = 999;
   const walk = document.createTreeWalker(slide.querySelector('.slide-inner'), NodeFilter.SHOW_TEXT);
   while (walk.nextNode()) {
@@ -51,7 +54,7 @@ SLIDE_FACTS = """() => {
   const own = slide.querySelector('.slide-inner').cloneNode(true);
   own.querySelectorAll('.exhibit, .chart, .slide-code, math, details > :not(summary)').forEach(e => e.remove());
   const words = own.textContent.split(/\\s+/).filter(w => /\\w/.test(w)).length;
-  return {id: slide.dataset.slide, outside, scrolls, text, charts, words,
+  return {id: slide.dataset.slide, outside, scrolls, spills, text, charts, words,
           width: slide.querySelector('.slide-inner').getBoundingClientRect().width / innerWidth};
 }"""
 
@@ -112,7 +115,7 @@ def test_every_slide_fits_reads_from_the_back_and_uses_the_width(projector, shot
         settle_charts(loaded)
         facts = loaded.js(SLIDE_FACTS)
         assert facts["id"] == slide
-        assert facts["outside"] == [] and facts["scrolls"] == [], facts
+        assert facts["outside"] == [] and facts["scrolls"] == [] and facts["spills"] == [], facts
         assert all(c["drawn"] and c["whole"] and c["height"] > 0.35 * height for c in facts["charts"]), facts
         assert facts["words"] <= MAX_WORDS, facts
         assert facts["width"] > 0.85, "a slide's content uses the width of the screen"

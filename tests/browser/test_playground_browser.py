@@ -297,6 +297,15 @@ def test_the_try_it_slide_runs_the_models_and_leads_to_the_playground(browser, q
         text = page.input_value("#pg-slide-text")
         top = loaded.js("([m, t]) => window.playground.topTokens(m, t, 5)", [models(quick_build.run)[0]["name"], text])
         assert bars.first.locator(".pg-p").all_text_contents() == [fmt.pct(t["p"]) for t in top]
+        # a presenter's clicker sends PageDown/PageUp: they still move the slides from the field
+        page.keyboard.press("PageDown")
+        assert loaded.js("document.querySelector('.slide.is-current').dataset.slide") != "playground-try"
+        page.keyboard.press("PageUp")
+        assert loaded.js("document.querySelector('.slide.is-current').dataset.slide") == "playground-try"
+        page.click("#pg-slide-text")
+        page.keyboard.press("Escape")                               # Escape leaves the field, not the deck
+        assert loaded.js("document.documentElement.classList.contains('presenting')")
+        assert loaded.js("document.activeElement.id") != "pg-slide-text"
         page.click(".slide.is-current a[data-pg-open]")
         assert not loaded.js("document.documentElement.classList.contains('presenting')")
         assert loaded.js("document.activeElement.id") == "pg-text"
