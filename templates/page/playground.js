@@ -96,8 +96,11 @@
         : el("span", { className: "pg-token-text", textContent: shown(token) });
       const fill = el("span", { className: "pg-bar-fill" });
       fill.style.width = `${(100 * c.p).toFixed(1)}%`;
-      return el("tr", {}, el("th", { scope: "row" }, label),
+      const row = el("tr", onPick ? { className: "pg-pick-row" } : {}, el("th", { scope: "row" }, label),
         el("td", {}, el("span", { className: "pg-bar", ariaHidden: "true" }, fill), el("span", { className: "pg-p", textContent: pct(c.p) })));
+      /* a click anywhere on the row picks its token, as "click a bar" says; the button alone takes the keyboard */
+      if (onPick) row.addEventListener("click", (e) => { if (!e.target.closest("button")) onPick(token); });
+      return row;
     });
     const panel = el("div", { className: "pg-stage" }, el("table", { className: "pg-bar-table" },
       el("caption", {}, el("span", { className: "stage-label", textContent: m.label }),

@@ -121,6 +121,12 @@ def test_a_bar_appends_its_token_and_undo_takes_it_back(pg):
     assert page.input_value("#pg-text") == "The" + token[0]["token"]
     page.click("#pg-undo")
     assert page.input_value("#pg-text") == "The"
+    page.locator("#pg-bars .pg-stage").first.locator(".pg-bar").first.click()     # the bar itself, as the text says
+    assert page.input_value("#pg-text") == "The" + token[0]["token"]
+    page.click("#pg-undo")
+    sizes = pg.js("Array.from(document.querySelectorAll('#pg-bars .pg-token-button, .pg-att-token'))"
+                  ".map(b => { const r = b.getBoundingClientRect(); return Math.min(r.width, r.height); })")
+    assert sizes and min(sizes) >= 24, "a tap target under WCAG 2.2's 24 px"
 
 
 def test_seeded_generation_repeats_and_another_seed_differs(pg):
