@@ -48,8 +48,9 @@
   async function drawCharts(slide) {
     const smallest = Math.round(rootPx() * 0.68 * 10) / 10;
     for (const div of $$(".chart[data-chart]", slide)) {
-      if (div.dataset.drawnAt === String(smallest)) continue;
-      div.dataset.drawnAt = String(smallest);
+      const drawnAt = `${smallest}@${div.clientWidth}`;       // a new font size or width (the notes beside) redraws
+      if (div.dataset.drawnAt === drawnAt) continue;
+      div.dataset.drawnAt = drawnAt;
       try {
         await window.pageCharts.draw(div, { smallestFont: smallest });
       } catch (error) {
@@ -201,6 +202,7 @@
     if (!split.hidden) split.replaceChildren(...notesContent(document));
   }
   function openNotes() {
+    if (!split.hidden) { toggleSplit(false); return; }      // the notes beside the slide: S or Notes again closes them
     if (notesWindow && !notesWindow.closed) { notesWindow.focus(); return; }
     notesWindow = window.open("", "deck-notes", "popup,width=1000,height=720");
     if (!notesWindow) { toggleSplit(true); return; }

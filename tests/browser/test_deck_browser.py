@@ -313,3 +313,26 @@ def test_the_top_bar_title_never_covers_a_section_link(browser, quick_build, wid
         assert box["x"] >= bar["x"] - 0.5 and box["x"] + box["width"] <= bar["x"] + bar["width"] + 0.5
     finally:
         loaded.close()
+
+
+def test_notes_beside_the_slide_fit_and_close_again(browser, quick_build):
+    """Where the browser blocks the notes window, S shows the notes beside the slide: the slide and its chart
+    shrink to the width left to them, and S closes the notes again."""
+    loaded = open_page(browser, quick_build, 1280, 720, fragment="#present=180&slide=pretraining-loss",
+                       init_script="window.open = () => null;")
+    try:
+        page = loaded.page
+        page.wait_for_selector(".slide.is-current[data-slide=pretraining-loss]", timeout=5_000)
+        settle_charts(loaded)
+        page.keyboard.press("s")
+        assert loaded.js("!document.getElementById('deck-notes').hidden")
+        page.wait_for_function("""(() => { const deck = document.querySelector('#deck').getBoundingClientRect();
+            const svg = document.querySelector('.slide.is-current .chart .main-svg');
+            return svg && svg.getBoundingClientRect().right <= deck.right + 1; })()""", timeout=10_000)
+        facts = loaded.js(SLIDE_FACTS)
+        assert facts["outside"] == [] and facts["spills"] == [], facts
+        page.keyboard.press("s")
+        assert loaded.js("document.getElementById('deck-notes').hidden")
+        assert loaded.errors == []
+    finally:
+        loaded.close()
