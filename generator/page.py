@@ -191,7 +191,7 @@ def page_view(view: dict, env: Environment) -> dict:
         "merges": token_merges(run), "samples": samples_by_prompt(run), "prompt_samples": samples_by_prompt(run),
         "smoothing_window": charts.smoothing_window(len(run["pretrain"]["train_loss"])),
         "case_bars": bars({"specific": case["specific_score"], "vague": case["vague_score"],
-                           "sft": case["sft_answer_score"]}),
+                           "sft": case["sft_answer_score"], "rl": case["rl_answer_score"]}),
         "chat": {"user": USER, "assistant": ASSISTANT, "end": END},
         **deck_view(view),
         **playground_page(view, pg),
