@@ -62,7 +62,7 @@ DECK: tuple[Part, ...] = (
     Part("exercises", "exercises", (
         Slide("by_hand", "Exercise: a loss by hand", (0, 3, 6)),
         Slide("predict", "Exercise: predict the misses", (0, 3, 7)),
-        Slide("leak", "Exercise: find the shortcut", (0, 0, 6)),
+        Slide("leak", "Exercise: look for a shortcut", (0, 0, 6)),
     )),
     Part("case", "case", (
         Slide("trace", "One case: two models answer", (3, 3, 6)),
