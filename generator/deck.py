@@ -64,10 +64,6 @@ DECK: tuple[Part, ...] = (
         Slide("predict", "Exercise: predict the misses", (0, 3, 7)),
         Slide("leak", "Exercise: look for a shortcut", (0, 0, 6)),
     )),
-    Part("case", "case", (
-        Slide("trace", "One case: two models answer", (3, 3, 6)),
-        Slide("scores", "One case: the reward model scores", (3, 4, 5)),
-    )),
     Part("playground", "playground", (
         Slide("try", "Try it: this run's models, live", (2, 3, 5)),
     )),
@@ -76,6 +72,10 @@ DECK: tuple[Part, ...] = (
         Slide("proxy", "RL: the score and the rubric", (3, 4, 6)),
         Slide("answers", "RL: an answer before and after", (0, 2, 4)),
         Slide("baseline", "RL: against best-of-n", (0, 2, 3)),
+    )),
+    Part("case", "case", (
+        Slide("trace", "One case: two models answer", (3, 3, 6)),
+        Slide("scores", "One case: the reward model scores", (3, 4, 5)),
     )),
     Part("production", "production", (
         Slide("scale", "This run vs production", (3, 3, 4)),
