@@ -110,7 +110,8 @@ def moved(before: float, after: float, p: float) -> str:
     return "rose" if after > before else "fell"
 
 
-KL_CLOSE = 0.1    # two drifts within 10% of each other (or 0.05 nats, near zero) are too close to call
+KL_CLOSE = 0.25   # two drifts within 25% of each other (or 0.05 nats, near zero) are too close to call: each is
+                  # one run's estimate from a few sampled answers, with no test behind it
 
 
 def drift_compared(kl: float, kl_unpenalised: float) -> str:
@@ -170,11 +171,15 @@ CLOSE_CALL = 0.4    # a margin smaller than this is under 60% under Bradley-Terr
 NEAR_TWIN = 0.8     # answers sharing this much of their wording say nearly the same thing
 
 
+def shared_wording(a: str, b: str) -> float:
+    """How much of their wording two texts share, 0 to 1, word by word, in order."""
+    return difflib.SequenceMatcher(None, a.lower().split(), b.lower().split(), autojunk=False).ratio()
+
+
 def twin(case: dict) -> tuple[float, float]:
     """How much of its wording the fine-tuned model's case answer shares with the specific reference answer
-    (0 to 1, word by word, in order), and the score gap between them (own answer minus reference)."""
-    own, reference = case["sft_answer"].lower().split(), case["specific_answer"].lower().split()
-    shared = difflib.SequenceMatcher(None, own, reference, autojunk=False).ratio()
+    (shared_wording), and the score gap between them (own answer minus reference)."""
+    shared = shared_wording(case["sft_answer"], case["specific_answer"])
     return shared, case["sft_answer_score"] - case["specific_score"]
 
 

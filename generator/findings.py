@@ -131,7 +131,7 @@ def facts(run: dict, course_texts: list[str]) -> dict:
     beta0 = run["rl"]["runs"]["beta0"]["evals"]
     return {**run["summary"],
             "case": {k: case[k] for k in ("specific_score", "vague_score", "sft_answer_score", "rl_answer_score",
-                                          "sft_answer_rubric", "rl_answer_rubric")},
+                                          "sft_answer_rubric", "rl_answer_rubric", "rl_prompt_shared")},
             "derived": {
         "pretrain": {"epochs": run["summary"]["pretrain"]["tokens_seen"] / run["data"]["train_tokens"]},
         "sft": {"trained": len(trained), "trained_verbatim": sum(a["after"] == a["expert"] for a in trained),
@@ -156,6 +156,7 @@ def facts(run: dict, course_texts: list[str]) -> dict:
                  "answer_reads_as": reads_as(_words(case["sft_answer"], course_texts)),
                  "rl_answer_word_share": known_word_share(case["rl_answer"], course_texts),
                  "rl_answer_reads_as": reads_as(_words(case["rl_answer"], course_texts)),
+
                  "twin_shared": shared, "twin_gap": gap},
     }}
 
@@ -634,12 +635,19 @@ def _case_rl_rubric(s: dict) -> str:
 @finding("case_rl_nonsense", ("above_specific", "above_vague", "none"))
 def _case_rl_nonsense(s: dict) -> str:
     """The RL policy's case answer, when it is no answer (garbled or repetitive), scored above the expert's
-    specific answer, above only the vague one, or neither."""
+    specific answer, above only the vague one (each by CLOSE_CALL or more: a 60% preference), or neither."""
     c = s["case"]
     if s["derived"]["case"]["rl_answer_reads_as"] == "words":
         return "none"
-    return "above_specific" if c["rl_answer_score"] > c["specific_score"] else \
-        "above_vague" if c["rl_answer_score"] > c["vague_score"] else "none"
+    return "above_specific" if c["rl_answer_score"] >= c["specific_score"] + CLOSE_CALL else \
+        "above_vague" if c["rl_answer_score"] >= c["vague_score"] + CLOSE_CALL else "none"
+
+
+@finding("case_rl_seen", ("trained", "new"))
+def _case_rl_seen(s: dict) -> str:
+    """Whether the case's question is (nearly) one of the preference prompts RL trained on (NEAR_TWIN of its
+    wording shared, in order), so its RL answer shows training on its own material, not carrying over."""
+    return "trained" if s["case"]["rl_prompt_shared"] >= NEAR_TWIN else "new"
 
 
 @finding("case_rl_answer", ("readable", "garbled", "repetitive"))

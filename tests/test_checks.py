@@ -68,7 +68,7 @@ EXPECTED = [
           "above best-of-4 sampling from the fine-tuned model, by a paired sign test over the 8 questions "
           "at p < 0.05 (here p = 0.01)", True),
     Check("rl_kl_restrains", "rl", "KL from the reference, with and without the penalty", "0.3 vs 1.2",
-          "the penalised run (beta = 0.05) drifts less than the run with beta = 0, by more than 10% (or 0.05 "
+          "the penalised run (beta = 0.05) drifts less than the run with beta = 0, by more than 25% (or 0.05 "
           "nats)", True),
 ]
 
@@ -137,8 +137,8 @@ def test_a_good_run_passes_every_check_with_its_figures_and_rules_in_words():
     ({"rl__vs_best_of_n_p": 0.05}, "rl_beats_best_of_n", False),
     ({"rl__kl_after": 1.2}, "rl_kl_restrains", False),
     ({"rl__kl_after": 1.5}, "rl_kl_restrains", False),
-    ({"rl__kl_after": 1.07}, "rl_kl_restrains", True),                      # 0.13 less: beyond 10% of 1.2
-    ({"rl__kl_after": 1.09}, "rl_kl_restrains", False),                     # 0.11 less: within 10%
+    ({"rl__kl_after": 0.89}, "rl_kl_restrains", True),                      # 0.31 less: beyond 25% of 1.2
+    ({"rl__kl_after": 0.91}, "rl_kl_restrains", False),                     # 0.29 less: within 25%
     ({"rl__kl_after": 0.0, "rl__beta0_kl_after": 0.04}, "rl_kl_restrains", False),   # within 0.05 nats
 ])
 def test_each_check_follows_its_rule(changes, check, passed):

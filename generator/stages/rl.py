@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import stats
+from ..checks import shared_wording
 from ..rubric import rubric_score
 from ..training.model import GPT, RewardModel, generate
 from ..training.reward import score
@@ -132,7 +133,9 @@ def run(ctx: Context) -> dict:
                                                 ctx.pad)[0]),
                     rl_answer_rubric=rubric_score(case_answer, case.must, case.must_not) if case.must else None,
                     sft_answer_rubric=rubric_score(ctx.case["sft_answer"], case.must, case.must_not)
-                    if case.must else None)
+                    if case.must else None,
+                    # how nearly the case's question is one of the prompts RL trained on (findings: case_rl_seen)
+                    rl_prompt_shared=max(shared_wording(case.question, pair.prompt) for pair in course.preferences))
     return {
         "prompts": len(prompts), "beta": cfg.beta, "samples_per_prompt": cfg.samples_per_prompt,
         "max_tokens": cfg.max_tokens, "eval_samples": EVAL_SAMPLES,
