@@ -12,7 +12,17 @@ import copy
 import pytest
 
 from generator import findings
-from generator.checks import Check, beats, case_twin_gap, known_word_share, run_checks, word_reliance
+from generator.checks import (
+    Check,
+    beats,
+    case_twin_gap,
+    drift_compared,
+    known_word_share,
+    moved,
+    run_checks,
+    word_reliance,
+    word_variety,
+)
 from generator.stats import ALPHA
 
 MINUS = "\u2212"
@@ -273,3 +283,28 @@ def test_compare_says_beats_only_when_higher_and_unlikely_luck(a, b, p, word):
 ])
 def test_relative_change_of_a_loss(before, after, word):
     assert findings.relative(before, after) == word
+
+
+@pytest.mark.parametrize("before, after, p, verdict", [
+    (0.2, 0.8, 0.01, "rose"), (0.8, 0.2, 0.01, "fell"),
+    (0.2, 0.8, 0.05, "unclear"), (0.2, 0.8, 0.049, "rose"),     # p must be below alpha
+    (0.5, 0.5, 0.0, "unclear"),                                 # no change, whatever the p-value
+])
+def test_a_score_moved_only_beyond_luck(before, after, p, verdict):
+    assert moved(before, after, p) == verdict
+
+
+@pytest.mark.parametrize("kl, kl0, verdict", [
+    (0.3, 1.2, "less"), (0.89, 1.2, "less"), (0.91, 1.2, "close"),     # 25% of 1.2 is 0.3
+    (1.49, 1.2, "close"), (1.51, 1.2, "more"),
+    (0.0, 0.04, "close"), (0.0, 0.06, "less"), (0.06, 0.0, "more"),    # near zero: 0.05 nats
+    (-0.2, -0.1, "less"),                                               # an estimate can dip below zero
+])
+def test_drifts_are_compared_with_a_25_percent_margin(kl, kl0, verdict):
+    assert drift_compared(kl, kl0) == verdict
+
+
+@pytest.mark.parametrize("text, variety", [("do do do do", 0.25), ("Stop the drug now", 1.0), ("", 0.0),
+                                           ("the THE the, and", 0.5), ("3 mg/kg", 1.0)])
+def test_word_variety_is_distinct_words_over_words(text, variety):
+    assert word_variety(text) == pytest.approx(variety)

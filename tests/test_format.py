@@ -135,3 +135,24 @@ def test_number_prints_the_typographic_minus():
                                          ("SFT answers", "SFT answers")])
 def test_a_label_inside_a_sentence_keeps_its_acronyms(label, text):
     assert fmt.sentence_case(label) == text
+
+
+@pytest.mark.parametrize("x, step, percent, text", [
+    (0.5, 0.5, False, "0.5"), (1.0, 0.5, False, "1"), (1.5, 0.5, False, "1.5"),      # no more decimals than the step
+    (0.04, 0.02, False, "0.04"), (0.002, 0.001, False, "0.002"), (200.0, 100.0, False, "200"),
+    (-0.5, 0.5, False, MINUS + "0.5"), (-1e-12, 0.5, False, "0"),                   # no negative zero
+    (0.2, 0.2, True, "20%"), (0.05, 0.05, True, "5%"), (0.125, 0.005, True, "12.5%"),
+])
+def test_tick_labels_have_the_decimals_of_their_step(x, step, percent, text):
+    assert fmt.tick(x, step, percent) == text
+
+
+@pytest.mark.parametrize("x, text", [(0.0012, "+0.0012"), (-0.0002, MINUS + "0.0002"), (0.00004, "\u00b10.0000"),
+                                     (-0.00004, "\u00b10.0000"), (0.00005, "+0.0001"), (-0.0123, MINUS + "0.0123")])
+def test_loss_delta_has_four_decimals_and_a_sign(x, text):
+    assert fmt.loss_delta(x) == text
+
+
+def test_kilobytes_are_thousands_of_bytes():
+    assert fmt.kilobytes(639_400) == "639 kB"
+    assert fmt.kilobytes(1_142_160) == "1,142 kB"
