@@ -104,6 +104,11 @@ def reads_as(m: dict) -> str:
     return "words" if m["share"] >= READABLE else "garbled"
 
 
+def as_answer(kind: str) -> str:
+    """What reads_as found, said of an answer: 'readable' (made of the course's words), 'garbled' or 'repetitive'."""
+    return "readable" if kind == "words" else kind
+
+
 def _rejected_longer(pair: dict) -> bool:
     return pair["rejected_chars"] > pair["chosen_chars"]
 
@@ -375,7 +380,7 @@ def _sft_drift(s: dict) -> str:
 @finding("case_answer", ("readable", "garbled", "repetitive"))
 def _case_answer(s: dict) -> str:
     """The fine-tuned model's answer to the case, read by reads_as."""
-    return {"words": "readable"}.get(s["derived"]["case"]["answer_reads_as"], s["derived"]["case"]["answer_reads_as"])
+    return as_answer(s["derived"]["case"]["answer_reads_as"])
 
 
 # ---- stage 3: the reward model ------------------------------------------------------------------
@@ -653,8 +658,7 @@ def _case_rl_seen(s: dict) -> str:
 @finding("case_rl_answer", ("readable", "garbled", "repetitive"))
 def _case_rl_answer(s: dict) -> str:
     """The RL policy's answer to the case, read by reads_as."""
-    kind = s["derived"]["case"]["rl_answer_reads_as"]
-    return "readable" if kind == "words" else kind
+    return as_answer(s["derived"]["case"]["rl_answer_reads_as"])
 
 
 # ---- the data ----------------------------------------------------------------------------------
