@@ -97,7 +97,7 @@ def rl_checks(rl: dict) -> list[Check]:
         Check("rl_kl_restrains", "rl", "KL from the reference, with and without the penalty",
               f"{number_text(rl['kl_after'])} vs {number_text(rl['beta0_kl_after'])}",
               f"the penalised run (beta = {number_text(rl['beta'])}) drifts less than the run with beta = 0, "
-              f"by more than {KL_CLOSE:.0%} (or 0.05 nats)",
+              f"by more than {KL_CLOSE:.0%} (or {number_text(KL_FLOOR)} nats)",
               drift_compared(rl["kl_after"], rl["beta0_kl_after"]) == "less"),
     ]
 
@@ -110,13 +110,15 @@ def moved(before: float, after: float, p: float) -> str:
     return "rose" if after > before else "fell"
 
 
-KL_CLOSE = 0.25   # two drifts within 25% of each other (or 0.05 nats, near zero) are too close to call: each is
-                  # one run's estimate from a few sampled answers, with no test behind it
+# Two drifts are too close to call within 25% of each other, or within 0.05 nats near zero: each is one
+# run's estimate from a few sampled answers, with no test behind it.
+KL_CLOSE = 0.25
+KL_FLOOR = 0.05
 
 
 def drift_compared(kl: float, kl_unpenalised: float) -> str:
     """The penalised run's KL from the reference against the unpenalised run's: 'less', 'close' or 'more'."""
-    tolerance = max(KL_CLOSE * abs(kl_unpenalised), 0.05)
+    tolerance = max(KL_CLOSE * abs(kl_unpenalised), KL_FLOOR)
     if kl < kl_unpenalised - tolerance:
         return "less"
     return "more" if kl > kl_unpenalised + tolerance else "close"
