@@ -21,6 +21,8 @@ from generator.render import ALIGNMENT, GUIDE, SECTIONS, STAGE_CODE, TEMPLATES, 
 from generator.source import PROJECT_ROOT, locate
 from generator.training.optim import AdamW
 
+from . import fixture_runs as fx
+
 CONTENT = PROJECT_ROOT / "content"
 NODE_TOOLS = PROJECT_ROOT / "tests" / "node"
 MARKDOWNLINT = NODE_TOOLS / "node_modules" / ".bin" / "markdownlint-cli2"
@@ -438,18 +440,6 @@ def test_guide_has_every_stage_part_and_the_handout(quick_build):
 # ---------------------------------------------------------------- prose follows the numbers
 
 
-def _with_margins(run: dict, margins: list[float], losses: list[float]) -> dict:
-    run = copy.deepcopy(run)
-    history = run["reward"]["history"]
-    history["rewards/margins"], history["loss"] = margins, losses
-    history["rewards/accuracies"] = [1.0 if m > 0 else 0.0 for m in margins]
-    history["rewards/chosen"] = [m / 2 for m in margins]
-    history["rewards/rejected"] = [-m / 2 for m in margins]
-    run["summary"]["reward"].update(first_margin=margins[0], final_margin=margins[-1],
-                                    first_loss=losses[0], final_loss=losses[-1])
-    return run
-
-
 @pytest.mark.parametrize("margins, losses, expected, absent", [
     ([0.0, 0.5, 1.0, 2.0], [0.69, 0.5, 0.4, 0.2], "The mean margin grew", "flipped sign"),
     ([0.9, 0.6, 0.4, 0.3], [0.45, 0.5, 0.55, 0.6], "stayed positive but shrank", "grew from"),
@@ -458,7 +448,7 @@ def _with_margins(run: dict, margins: list[float], losses: list[float]) -> dict:
     ([0.01, 0.02, 0.0, 0.02], [0.69, 0.69, 0.69, 0.69], "barely moved", "grew from"),
 ])
 def test_margin_story_is_chosen_from_the_trend(quick_build, margins, losses, expected, absent):
-    docs = render_docs(load_course(CONTENT), _with_margins(quick_build.run, margins, losses))
+    docs = render_docs(load_course(CONTENT), fx.with_history(quick_build.run, margins, losses))
     for text in docs.values():
         assert expected in text and absent not in text
 

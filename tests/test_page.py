@@ -19,6 +19,7 @@ from generator.page import page_view
 from generator.render import PAGE, SECTIONS, STAGE_CODE, build_view, environment
 from generator.source import locate
 
+from . import fixture_runs as fx
 from .conftest import CONTENT
 
 MAX_BYTES = 2_500_000
@@ -278,19 +279,11 @@ def test_hostile_content_is_shown_as_text(quick_build, course):
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") > 50
 
 
-def _with_summary(run: dict, **changes) -> dict:
-    out = copy.deepcopy(run)
-    for key, value in changes.items():
-        section, name = key.split("__")
-        out["summary"][section][name] = value
-    return out
-
-
 def test_outcome_prose_follows_the_numbers(quick_build, course):
     run = quick_build.run
     p = run["summary"]["pretrain"]
-    worse = render_page(course, _with_summary(run, pretrain__final_val_loss=p["initial_loss"] + 0.1))
-    better = render_page(course, _with_summary(run, pretrain__final_val_loss=p["bigram_val_loss"] - 0.1))
+    worse = render_page(course, fx.edited(run, pretrain__final_val_loss=p["initial_loss"] + 0.1))
+    better = render_page(course, fx.edited(run, pretrain__final_val_loss=p["bigram_val_loss"] - 0.1))
     assert "rose from" in worse and "not yet below even the unigram baseline" in worse
     assert "That is below the bigram baseline" in better
     assert "rose from" not in better.split('id="sft"')[0]
@@ -301,14 +294,14 @@ def test_outcome_prose_follows_the_numbers(quick_build, course):
         max(run["case"]["vague_score"], run["case"]["specific_score"]))
     assert "does not score the specific answer above the vague reassurance" in render_page(course, flipped)
 
-    faithful = _with_summary(run, sft__final_token_accuracy=0.99)   # a well-trained model, word for word
+    faithful = fx.edited(run, sft__final_token_accuracy=0.99)   # a well-trained model, word for word
     for answer in faithful["sft"]["answers"]:
         answer["after"] = answer["expert"]
     drifted = copy.deepcopy(faithful)
     next(a for a in drifted["sft"]["answers"] if not a["heldout"])["after"] = "Stop metf ce ce ce"
     assert 'id="sft-drift"' not in render_page(course, faithful)
     assert "1 of the" in render_page(course, drifted).split('id="sft-drift"')[1][:400]
-    undertrained = _with_summary(drifted, sft__final_token_accuracy=0.4)   # nothing to explain: it never learned
+    undertrained = fx.edited(drifted, sft__final_token_accuracy=0.4)   # nothing to explain: it never learned
     assert 'id="sft-drift"' not in render_page(course, undertrained)
 
     twin = copy.deepcopy(run)       # the model's own answer: the reference with one word changed, scored far lower
@@ -319,7 +312,7 @@ def test_outcome_prose_follows_the_numbers(quick_build, course):
     assert 'id="case-twin"' not in render_page(course, twin)
 
     r = run["summary"]["reward"]
-    losing = render_page(course, _with_summary(run, reward__heldout_accuracy=r["length_baseline_accuracy"],
+    losing = render_page(course, fx.edited(run, reward__heldout_accuracy=r["length_baseline_accuracy"],
                                                reward__heldout_mean_margin=-abs(r["heldout_mean_margin"])))
     assert f"The reward model's {fmt.pct(r['length_baseline_accuracy'])} beats it" not in losing
     assert "Against “the longer answer wins” alone, it is not distinguishable from that rule" in losing or \
