@@ -97,10 +97,7 @@ def _reference(y: float, x0, x1, label: str, colour: str, dash: str, side: str) 
     """A horizontal reference line with a direct label (no legend entry)."""
     trace = {"type": "scatter", "mode": "lines", "x": [x0, x1], "y": _r([y, y]), "name": label,
              "line": {"color": colour, "width": 1.4, "dash": dash}, "hoverinfo": "skip", "showlegend": False}
-    note = {"xref": "paper", "x": 0.005 if side == "left" else 0.995, "xanchor": side, "yref": "y", "y": y,
-            "yanchor": "bottom", "text": label, "showarrow": False,
-            "font": {"size": 12, "color": colour}, "bgcolor": "rgba(14,17,23,0.75)"}
-    return trace, note
+    return trace, _note(0.005 if side == "left" else 0.995, y, label, colour, side)
 
 
 def _layout(x_title: str, y_title: str, **extra) -> dict:
@@ -195,14 +192,40 @@ def sft_loss(run: dict) -> dict:
     traces = [_line(steps, sft["loss"], "Training questions", colour,
                     [f"Step {fmt.integer(s)}: loss on answer tokens {fmt.loss(v)}"
                      for s, v in zip(steps, sft["loss"])], width=2.6)]
-    held = sft["heldout_loss_curve"]
+    dev, held = sft["dev_loss_curve"], sft["heldout_loss_curve"]
+    notes = []
+    if dev:                                   # labelled where it ends, not in the legend
+        traces.append(_line(steps, dev, "Dev pairs", PALETTE["baseline"],
+                            [f"Step {fmt.integer(s)}: dev loss {fmt.loss(v)}" for s, v in zip(steps, dev)],
+                            width=2.0, dash="dot", legend=False))
+        notes.append({**_note(1.0, dev[-1], "dev pairs", PALETTE["baseline"], "right"), "yanchor": "top"})
     if held:
         traces.append(_line(steps, held, "Held-out questions (never trained on)", tint,
                             [f"Step {fmt.integer(s)}: held-out loss {fmt.loss(v)}" for s, v in zip(steps, held)],
                             width=2.2, dash="dash"))
-    top = max(sft["loss"] + held) * 1.08
+    top = max(sft["loss"] + dev + held) * 1.08
+    shapes, kept = _kept_model(sft, top)
     return {"data": traces, "layout": _layout("fine-tuning step", "loss on answer tokens (nats)",
-                                               yaxis={"range": [0, top]})}
+                                               annotations=notes + kept, shapes=shapes,
+                                               xaxis={"range": [0, steps[-1]]}, yaxis={"range": [0, top]})}
+
+
+def _note(x: float, y: float, text: str, colour: str, side: str) -> dict:
+    """A direct label at a fraction x of the plot's width and a data y."""
+    return {"xref": "paper", "x": x, "xanchor": side, "yref": "y", "y": y, "yanchor": "bottom", "text": text,
+            "showarrow": False, "font": {"size": 12, "color": colour}, "bgcolor": "rgba(14,17,23,0.75)"}
+
+
+def _kept_model(sft: dict, top: float) -> tuple[list[dict], list[dict]]:
+    """A labelled vertical line at the step whose weights early stopping kept (none without dev pairs)."""
+    if not sft["dev_loss_curve"]:
+        return [], []
+    at = sft["best_step"] / (sft["steps"][-1] or 1)          # the x axis runs from 0 to the last step
+    line = {"type": "line", "xref": "x", "x0": sft["best_step"], "x1": sft["best_step"], "yref": "paper", "y0": 0,
+            "y1": 1, "line": {"color": STAGE_COLOURS["sft"], "width": 1.4, "dash": "dashdot"}}
+    side = "left" if at < 0.6 else "right"
+    return [line], [{**_note(at, top, f" kept: step {fmt.integer(sft['best_step'])} ", STAGE_COLOURS["sft"], side),
+                     "yanchor": "top"}]
 
 
 def sft_accuracy(run: dict) -> dict:
@@ -217,7 +240,9 @@ def sft_accuracy(run: dict) -> dict:
         traces.append(_line(steps, held, "Held-out questions (never trained on)", tint,
                             [f"Step {fmt.integer(s)}: {fmt.pct(v)} of held-out answer tokens right"
                              for s, v in zip(steps, held)], width=2.2, dash="dash"))
+    shapes, kept = _kept_model(sft, 1.04)
     return {"data": traces, "layout": _layout("fine-tuning step", "answer tokens predicted right",
+                                               annotations=kept, shapes=shapes, xaxis={"range": [0, steps[-1]]},
                                                yaxis={"range": [0, 1.04], "tickformat": ".0%"})}
 
 

@@ -34,7 +34,7 @@ TRAINING_TABLES = {"model": GPTConfig, "pretrain": PretrainConfig, "sft": SFTCon
                    "rl": RLConfig}
 TRAINING_KEYS = {"seed": int, "vocab_size": int, "val_fraction": float}
 SET_UNDER_TRAINING = {"vocab_size"}     # GPTConfig fields that [training] sets, not [model]
-MAY_BE_ZERO = {"seed", "weight_decay"}
+MAY_BE_ZERO = {"seed", "weight_decay", "dev_pairs"}
 # [text] plain_punctuation = true: typographic punctuation in the texts the model reads, written plainly
 PLAIN_PUNCTUATION = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'",
                                    "\u201c": '"', "\u201d": '"', "\u201e": '"',

@@ -12,6 +12,7 @@ import math
 
 from .content import Course, Settings, TextSizes
 from .errors import UserError
+from .stages.sft import dev_count
 from .training.model import GPTConfig
 
 LIMIT_SECONDS = 600.0       # above this, training starts only with --allow-long
@@ -104,10 +105,12 @@ def total_seconds(course: Course, s: Settings) -> float:
 
 
 def describe(course: Course, s: Settings) -> str:
-    """'about 20 s (pretraining 9 s, SFT 3 s, reward model 7 s)'."""
+    """'about 20 s (pretraining 9 s, SFT at most 3 s, reward model 7 s)': SFT counts every step it may take,
+    and takes fewer when its dev pairs stop it early."""
     stages = stage_seconds(course, s)
+    early = dev_count(len(course.sft_pairs), s.sft.dev_pairs) > 0
     return f"about {duration(sum(stages.values()))} (" + ", ".join(
-        f"{name} {duration(t)}" for name, t in stages.items()) + ")"
+        f"{name} {'at most ' if name == 'SFT' and early else ''}{duration(t)}" for name, t in stages.items()) + ")"
 
 
 def announce(course: Course, s: Settings, quick: bool, allow_long: bool) -> str:

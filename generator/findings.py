@@ -128,7 +128,8 @@ def facts(run: dict, course_texts: list[str]) -> dict:
     sigmoid = [1 / (1 + math.exp(-p["margin"])) for p in r["pairs"]]
     heldout_sigmoid = [1 / (1 + math.exp(-p["heldout_margin"])) for p in r["pairs"]]
     answers = run["sft"]["answers"]
-    trained, heldout = [a for a in answers if not a["heldout"]], [a for a in answers if a["heldout"]]
+    trained = [a for a in answers if not a["heldout"] and not a["dev"]]
+    heldout = [a for a in answers if a["heldout"]]
     written = [a["after"] for a in heldout if a["after"].strip()]
     reads = [reads_as(_words(text, course_texts)) for text in written]
     case = run["case"]
@@ -140,7 +141,9 @@ def facts(run: dict, course_texts: list[str]) -> dict:
             "derived": {
         "pretrain": {"epochs": run["summary"]["pretrain"]["tokens_seen"] / run["data"]["train_tokens"]},
         "sft": {"trained": len(trained), "trained_verbatim": sum(a["after"] == a["expert"] for a in trained),
-                "heldout_lowest_step": _lowest_step(run["sft"]),
+                "heldout_lowest_step": _lowest_step(run["sft"]), "dev": sum(a["dev"] for a in answers),
+                "dev_last_loss": run["sft"]["dev_loss_curve"][-1] if run["sft"]["dev_loss_curve"] else None,
+                "last_loss": run["sft"]["loss"][-1],
                 "heldout": len(heldout), "heldout_empty": len(heldout) - len(written),
                 # the share of the held-out answers' words that are words of the course (empty answers aside)
                 "heldout_word_share": known_word_share(" ".join(written), course_texts) if written else 0.0,
@@ -305,6 +308,16 @@ def _sft_accuracy(s: dict) -> str:
 def _sft_start(s: dict) -> str:
     """The answer loss before fine-tuning against pretraining's final validation loss."""
     return "above_pretrain" if s["sft"]["first_loss"] > s["pretrain"]["final_val_loss"] else "not_above"
+
+
+@finding("sft_stop", ("early", "full", "no_dev"))
+def _sft_stop(s: dict) -> str:
+    """How fine-tuning ended: stopped before its maximum steps because the dev pairs' loss stopped falling
+    ('early'), ran every step ('full'), or ran every step with no dev pairs to stop it ('no_dev')."""
+    f = s["sft"]
+    if f["dev_loss"] is None:
+        return "no_dev"
+    return "early" if f["stopped_early"] else "full"
 
 
 @finding("sft_heldout", ("fell", "flat", "rose", "none"))

@@ -34,7 +34,7 @@ METRICS = "metrics.json"
 STAGE_CODE: dict[str, list[str]] = {
     "pretrain": ["tokenizer.train_bpe", "model.CausalSelfAttention.__call__",
                  "pretrain.next_token_loss", "pretrain.pretrain"],
-    "sft": ["sft.build_batch", "sft.sft_loss", "sft.sft"],
+    "sft": ["sft.build_batch", "sft.sft_loss", "sft.EarlyStopping.should_stop", "sft.sft"],
     "reward": ["reward.bradley_terry_loss", "model.RewardModel.__call__",
                "reward.train_reward_model", "reward.fold_margins", "reward.cross_validated_margins"],
     "rl": ["rl.group_advantages", "rl.clipped_surrogate", "rl.kl_penalty", "rl.rl_step"],
@@ -89,8 +89,9 @@ def markdown_text(text: str) -> str:
 
 
 def table_cell(text: str) -> str:
-    """Content text made safe for a markdown table cell."""
-    return markdown_text(text).replace("|", "\\|").replace("\n", " ")
+    """Content text made safe for a markdown table cell: pipes escaped, line breaks and runs of spaces (a model's
+    answer may end in one) made single spaces."""
+    return " ".join(markdown_text(text).replace("|", "\\|").split())
 
 
 def _fill(value, summary: dict):

@@ -58,9 +58,17 @@ def below_chance(run: dict) -> dict:
                   reward__vs_strongest_baseline_p=0.5, reward__vs_length_p=0.5)
 
 
+def _word_rule_ties(run: dict) -> dict:
+    """The one-word rule gets right exactly the pairs the reward model gets right: no paired test can tell them
+    apart, whatever the run's own pairs were."""
+    out = copy.deepcopy(run)
+    out["reward"]["baselines"]["one_word"] = [1.0 if p["heldout_correct"] else 0.0 for p in out["reward"]["pairs"]]
+    return out
+
+
 def interval_holds_baseline(run: dict) -> dict:
     """Seed 3's case: 65% held out against the length rule's 50%, an interval that holds 50%, p well above 0.05."""
-    return edited(run, reward__heldout_accuracy=0.65, reward__heldout_right=13,
+    return edited(_word_rule_ties(run), reward__heldout_accuracy=0.65, reward__heldout_right=13,
                   reward__heldout_interval=[0.43, 0.82], reward__heldout_predictive_interval=[0.4, 0.85],
                   reward__strongest_baseline="length", reward__strongest_baseline_accuracy=0.5,
                   reward__length_baseline_accuracy=0.5, reward__bag_of_tokens_accuracy=0.45,
@@ -77,7 +85,7 @@ def beats_strongest(run: dict) -> dict:
 
 def not_beating_strongest(run: dict) -> dict:
     """Higher than its strongest baseline, but not by enough to tell from luck."""
-    return edited(beats_strongest(run), reward__heldout_accuracy=0.7, reward__heldout_right=14,
+    return edited(_word_rule_ties(beats_strongest(run)), reward__heldout_accuracy=0.7, reward__heldout_right=14,
                   reward__vs_strongest_baseline_p=0.5)
 
 

@@ -16,6 +16,7 @@ import pickle
 import numpy as np
 import pytest
 
+from generator.stages.sft import dev_split
 from generator.training import baselines
 from generator.training.autograd import Parameter, Tensor
 from generator.training.loop import (
@@ -50,7 +51,15 @@ from generator.training.reward import (
     train_reward_model,
 )
 from generator.training.rl import RLConfig, reinforce
-from generator.training.sft import SFTConfig, answer_fit, build_batch, sft, sft_loss, token_accuracy
+from generator.training.sft import (
+    EarlyStopping,
+    SFTConfig,
+    answer_fit,
+    build_batch,
+    sft,
+    sft_loss,
+    token_accuracy,
+)
 from generator.training.tokenizer import _merge, train_bpe
 
 CFG = GPTConfig(vocab_size=10, block_size=16, n_layer=1, n_head=2, n_embd=8)
@@ -350,6 +359,51 @@ def test_fine_tuning_learns_its_answers_and_measures_the_held_out_ones(one_core)
 
 
 # ---------------------------------------------------------------- reward.py
+
+
+def test_early_stopping_keeps_the_lowest_and_stops_after_patience_measurements_without_one():
+    m = model(1)
+    stopping = EarlyStopping(m, patience=2)
+    weights = {}
+    for step, dev_loss in [(0, 3.0), (10, 2.0), (20, 2.5), (30, 2.0), (40, 2.1)]:   # 2.0 again is no new lowest
+        for p in m.parameters():
+            p.data[...] = step                                   # weights that say which step they are from
+        weights[step] = [p.data.copy() for p in m.parameters()]
+        stop = stopping.should_stop(step, dev_loss)
+        assert stop == (step == 30), step                        # waited 20 and 30: two without a new lowest
+        if stop:
+            break
+    assert (stopping.best_step, stopping.best_loss) == (10, 2.0)
+    stopping.restore_best()
+    assert all(np.array_equal(p.data, w) for p, w in zip(m.parameters(), weights[10]))
+
+
+def test_fine_tuning_stops_on_the_dev_pairs_and_keeps_their_best_step(one_core):
+    examples = [([1, 2], [3, 4, 5]), ([4, 5], [6, 1]), ([2, 3], [4, 5, 6]), ([5, 6], [1, 2])]
+    dev = [([3, 4], [5, 6, 1])]
+    cfg = SFTConfig(steps=200, batch_size=2, lr=0.05, warmup=2, replay_rows=2, replay_len=6, replay_weight=0.0,
+                    eval_every=5, patience=3)
+    m = model(5)
+    history = sft(m, examples, 0, PATTERN, cfg, np.random.default_rng(6), quiet, dev=dev)
+    lowest = int(np.argmin(history.dev_loss))
+    assert history.best_step == history.steps[lowest]
+    if history.steps[-1] < cfg.steps:                            # stopped early: exactly patience measurements later
+        assert len(history.steps) - 1 - lowest == cfg.patience
+    assert answer_fit(m, build_batch(dev, 0))[0] == pytest.approx(history.dev_loss[lowest], rel=1e-5)
+
+
+def test_without_dev_pairs_fine_tuning_runs_every_step_and_keeps_the_last(one_core):
+    examples = [([1, 2], [3, 4, 5]), ([4, 5], [6, 1])]
+    cfg = SFTConfig(steps=6, batch_size=2, lr=0.01, warmup=1, replay_rows=2, replay_len=6, eval_every=3)
+    history = sft(model(2), examples, 0, PATTERN, cfg, np.random.default_rng(1), quiet)
+    assert history.steps == [0, 3, 6] and history.best_step == 6 and history.dev_loss == []
+
+
+@pytest.mark.parametrize(("pairs", "asked", "expected"), [(24, 4, 4), (24, 0, 0), (12, 4, 3), (5, 4, 1), (3, 4, 0)])
+def test_dev_pairs_are_at_most_a_quarter_drawn_by_the_seed(pairs, asked, expected):
+    chosen = dev_split(pairs, asked, seed=7)
+    assert len(chosen) == expected and chosen <= set(range(pairs))
+    assert dev_split(pairs, asked, seed=7) == chosen
 
 
 def test_bradley_terry_loss_by_hand():

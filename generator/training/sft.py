@@ -4,11 +4,17 @@ The loss is the same next-token cross-entropy as pretraining, but only the
 answer tokens count (completion-only loss): the model is not graded on
 predicting the question, only on how it responds. A little pretraining text
 is mixed into every step (replay), so the model does not forget its subject.
+
+A few dozen answers are soon learned by heart, and after that the model gets
+worse at new questions. So a few training pairs are set aside as a dev set:
+training stops once their loss stops falling, and keeps the weights from its
+lowest point (early stopping). The held-out questions are never used for this.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +29,7 @@ from .pretrain import get_batch, next_token_loss
 
 @dataclass(frozen=True)
 class SFTConfig:
-    steps: int = 300
+    steps: int = 300                # at most: training stops early once the dev pairs stop improving
     batch_size: int = 8             # demonstrations per step
     lr: float = 5e-3
     warmup: int = 10
@@ -32,7 +38,9 @@ class SFTConfig:
     replay_rows: int = 4            # corpus windows mixed into every step
     replay_len: int = 0             # their length in tokens; 0: the pretraining window (see content.py)
     replay_weight: float = 2.0      # the weight of their next-token loss
-    eval_every: int = 10            # measure training and held-out answers every this many steps
+    eval_every: int = 10            # measure training, dev and held-out answers every this many steps
+    dev_pairs: int = 4              # training pairs set aside to decide when to stop (0: never stop early)
+    patience: int = 5               # measurements without a new lowest dev loss before training stops
 
 
 @dataclass
@@ -42,6 +50,8 @@ class SFTLog:
     token_accuracy: list[float] = field(default_factory=list)  # share of those tokens predicted right
     heldout_loss: list[float] = field(default_factory=list)    # the same on questions never trained on
     heldout_token_accuracy: list[float] = field(default_factory=list)
+    dev_loss: list[float] = field(default_factory=list)        # on the dev pairs, which decide when to stop
+    best_step: int = 0                                         # the step whose weights were kept
 
 
 def build_batch(examples: list[tuple[list[int], list[int]]], pad_id: int):
@@ -85,23 +95,50 @@ def sft_loss(model: GPT, x: np.ndarray, y: np.ndarray, mask: np.ndarray,
     return answers + next_token_loss(model, replay_x, replay_y) * replay_weight
 
 
+class EarlyStopping:
+    """Remember the weights at the lowest dev loss so far; say stop after `patience` measurements without a new one."""
+
+    def __init__(self, model: GPT, patience: int):
+        self.params, self.patience = model.parameters(), patience
+        self.best_loss, self.best_step, self.waited = math.inf, 0, 0
+        self.best_weights = [p.data.copy() for p in self.params]
+
+    def should_stop(self, step: int, dev_loss: float) -> bool:
+        if dev_loss < self.best_loss:                                    # a new lowest: keep these weights
+            self.best_loss, self.best_step, self.waited = dev_loss, step, 0
+            self.best_weights = [p.data.copy() for p in self.params]
+        else:
+            self.waited += 1
+        return self.waited >= self.patience
+
+    def restore_best(self) -> None:
+        for p, best in zip(self.params, self.best_weights):
+            p.data[...] = best
+
+
 def sft(model: GPT, examples: list[tuple[list[int], list[int]]], pad_id: int, corpus: np.ndarray,
         cfg: SFTConfig, rng: np.random.Generator, log=print,
-        heldout: list[tuple[list[int], list[int]]] = ()) -> SFTLog:
+        heldout: list[tuple[list[int], list[int]]] = (), dev: list[tuple[list[int], list[int]]] = ()) -> SFTLog:
     """Fine-tune on a few expert pairs at a time, with replay, data parallel like pretraining.
 
-    `heldout` pairs are only measured, to see whether what is learned carries over.
+    `dev` pairs (taken out of the training pairs) decide when to stop; `heldout` pairs are only
+    measured, to see whether what is learned carries over to questions never seen.
     """
     history = SFTLog()
-    train = build_batch(examples, pad_id)                  # all of them, for measuring
-    held = build_batch(heldout, pad_id) if heldout else None
+    sets = {"train": build_batch(examples, pad_id)}                # all of them, for measuring
+    sets |= {"dev": build_batch(dev, pad_id)} if dev else {}
+    sets |= {"held-out": build_batch(heldout, pad_id)} if heldout else {}
     loss_fn = functools.partial(sft_loss, replay_weight=cfg.replay_weight)
     opt = AdamW(model.parameters(), cfg.lr, weight_decay=cfg.weight_decay)
     batches = shuffled_batches(rng, len(examples), cfg.batch_size)
+    stopping = EarlyStopping(model, cfg.patience)
     with DataParallel(model) as dp:
         for step in range(cfg.steps + 1):
             if step % cfg.eval_every == 0 or step == cfg.steps:
-                _measure(history, model, step, train, held, log)
+                _measure(history, model, step, sets, log)
+                if dev and stopping.should_stop(step, history.dev_loss[-1]):
+                    log(f"dev loss lowest at step {stopping.best_step}, not lower since: stopping")
+                    break
             if step == cfg.steps:
                 break
             batch = build_batch([examples[i] for i in next(batches)], pad_id)     # (B, T) each
@@ -109,18 +146,24 @@ def sft(model: GPT, examples: list[tuple[list[int], list[int]]], pad_id: int, co
             loss = dp.backward(loss_fn, *batch, *replay)
             stop_if_diverged(loss, "SFT", step)
             apply_gradients(opt, cosine_lr(step, cfg.steps, cfg.lr, cfg.warmup), cfg.grad_clip)
+        if dev:
+            stopping.restore_best()                    # the weights from the dev loss's lowest point
+    history.best_step = stopping.best_step if dev else history.steps[-1]
     return history
 
 
-def _measure(history: SFTLog, model: GPT, step: int, train, held, log) -> None:
-    """Record the loss and accuracy on the training answers and, if any, the held-out ones."""
+def _measure(history: SFTLog, model: GPT, step: int, sets: dict, log) -> None:
+    """Record the loss and accuracy on the training answers and, if any, the dev and held-out ones."""
     history.steps.append(step)
-    loss, accuracy = answer_fit(model, train)
+    loss, accuracy = answer_fit(model, sets["train"])
     history.loss.append(loss)
     history.token_accuracy.append(accuracy)
     line = f"step {step:4d} | loss {loss:.4f} | answer-token accuracy {accuracy:.1%}"
-    if held:
-        held_loss, held_accuracy = answer_fit(model, held)
+    if "dev" in sets:
+        history.dev_loss.append(answer_fit(model, sets["dev"])[0])
+        line += f" | dev loss {history.dev_loss[-1]:.4f}"
+    if "held-out" in sets:
+        held_loss, held_accuracy = answer_fit(model, sets["held-out"])
         history.heldout_loss.append(held_loss)
         history.heldout_token_accuracy.append(held_accuracy)
         line += f" | held-out loss {held_loss:.4f}"
