@@ -9,6 +9,7 @@ the function under test. Every test runs in well under a second: these are the t
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import os
 import pickle
@@ -261,29 +262,34 @@ def test_validation_loss_covers_every_token_once(length):
         count += end - start
         start = end
     assert count == length - 1
-    assert evaluate(m, stream, seq_len=8) == pytest.approx(total / count, rel=1e-6)
+    assert evaluate(functools.partial(token_losses, m), stream, seq_len=8) == pytest.approx(total / count, rel=1e-6)
 
 
 def test_loss_by_position_averages_each_position_over_the_windows():
     m, stream = model(2), PATTERN[:60]
     rows = [token_losses(m, stream[None, s:s + 8], stream[None, s + 1:s + 9])[0] for s in range(0, 52, 4)]
-    np.testing.assert_allclose(loss_by_position(m, stream, seq_len=8, stride=4), np.mean(rows, axis=0), rtol=1e-6)
+    losses = functools.partial(token_losses, m)
+    np.testing.assert_allclose(loss_by_position(losses, stream, seq_len=8, stride=4), np.mean(rows, axis=0),
+                               rtol=1e-6)
     rows = [token_losses(m, stream[None, s:s + 8], stream[None, s + 1:s + 9])[0] for s in (0, 16, 32, 48)]
-    np.testing.assert_allclose(loss_by_position(m, stream, seq_len=8), np.mean(rows, axis=0), rtol=1e-6)  # 16
+    np.testing.assert_allclose(loss_by_position(losses, stream, seq_len=8), np.mean(rows, axis=0), rtol=1e-6)  # 16
 
 
 def test_pretraining_learns_a_pattern_and_logs_what_the_page_shows(one_core):
     m = model(3)
     cfg = PretrainConfig(steps=8, batch_size=4, seq_len=6, lr=0.03, warmup=2, weight_decay=0.1, grad_clip=1.0,
                          eval_every=3, samples_at=2, sample_tokens=3, temperature=0.8)
-    before = evaluate(copy.deepcopy(m), PATTERN[100:], cfg.seq_len)
+    before = evaluate(functools.partial(token_losses, copy.deepcopy(m)), PATTERN[100:], cfg.seq_len)
     lines = []
     history = pretrain(m, PATTERN[:100], PATTERN[100:], {"one": [1], "four": [4, 5]}, cfg,
                        np.random.default_rng(5), lines.append)
     assert len(history.train_loss) == 8 and history.train_loss[-1] < history.train_loss[0]
     assert [e["step"] for e in history.evals] == [0, 3, 6, 8]
     assert history.evals[0]["val_loss"] == pytest.approx(before)
-    assert history.evals[-1]["val_loss"] == pytest.approx(evaluate(m, PATTERN[100:], cfg.seq_len))
+    assert history.evals[-1]["val_loss"] == pytest.approx(evaluate(functools.partial(token_losses, m), PATTERN[100:],
+                                                                   cfg.seq_len))
+    np.testing.assert_allclose(history.position_loss, loss_by_position(functools.partial(token_losses, m),
+                                                                       PATTERN[100:], cfg.seq_len), rtol=1e-6)
     assert history.evals[-1]["val_loss"] < before
     for e in history.evals:
         assert e["perplexity"] == pytest.approx(math.exp(e["val_loss"]))

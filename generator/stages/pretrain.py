@@ -11,12 +11,12 @@ import numpy as np
 
 from ..training import baselines
 from ..training.model import GPT, generate
-from ..training.pretrain import loss_by_position, pretrain, token_losses, windows
+from ..training.pretrain import POSITION_STRIDE, pretrain, token_losses, windows
 from .context import Context
 
 TITLE = "pretraining (next-token prediction)"
 
-FIRST_BUCKET = 16     # positions 0-15, 16-31, then doubling: 32-63, 64-127, 128-255, ...
+FIRST_BUCKET = POSITION_STRIDE   # positions 0-15, 16-31, then doubling: 32-63, 64-127, 128-255, ...
 
 
 def position_buckets(losses: np.ndarray) -> list[dict]:
@@ -81,7 +81,7 @@ def run(ctx: Context) -> dict:
         "baselines": {"uniform": baselines.uniform_loss(ctx.tok.size),
                       "unigram": baselines.unigram_loss(ctx.train_ids, ctx.val_ids, ctx.tok.size),
                       "bigram": baselines.bigram_loss(ctx.train_ids, ctx.val_ids, ctx.tok.size)},
-        "position_val_loss": position_buckets(loss_by_position(model, ctx.val_ids, s.pretrain.seq_len, FIRST_BUCKET)),
+        "position_val_loss": position_buckets(np.array(history.position_loss)),
         "samples": samples,
         "sample_words": sample_words(samples, [d.text for d in ctx.course.corpus]),
         "train_text_loss": training_text_loss(model, ctx.train_ids, len(ctx.val_ids), s.pretrain.seq_len),

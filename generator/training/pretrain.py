@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ class PretrainLog:
     train_loss: list[float] = field(default_factory=list)        # one per step
     evals: list[dict] = field(default_factory=list)              # step, val_loss, perplexity, lr, tokens_seen
     samples: list[dict] = field(default_factory=list)            # step, prompt, text
+    position_loss: list[float] = field(default_factory=list)     # after training: validation loss by position
 
 
 def get_batch(rng: np.random.Generator, tokens: np.ndarray, batch_size: int, seq_len: int):
@@ -66,23 +68,26 @@ def windows(tokens: np.ndarray, seq_len: int, stride: int) -> tuple[np.ndarray, 
     return x, y
 
 
-def evaluate(model: GPT, tokens: np.ndarray, seq_len: int) -> float:
+def evaluate(losses, tokens: np.ndarray, seq_len: int) -> float:
     """Average next-token loss over the validation stream, cut into consecutive windows
-    (the last, shorter window, if any, goes on its own)."""
+    (the last, shorter window, if any, goes on its own). losses(x, y) gives a batch's token_losses."""
     n = (len(tokens) - 1) // seq_len * seq_len                         # tokens covered by full windows
-    total = token_losses(model, *windows(tokens[:n + 1], seq_len, seq_len)).sum() if n else 0.0
+    total = losses(*windows(tokens[:n + 1], seq_len, seq_len)).sum() if n else 0.0
     if n < len(tokens) - 1:
-        total += token_losses(model, tokens[None, n:-1], tokens[None, n + 1:]).sum()
+        total += losses(tokens[None, n:-1], tokens[None, n + 1:]).sum()
     return float(total) / (len(tokens) - 1)
 
 
-def loss_by_position(model: GPT, tokens: np.ndarray, seq_len: int, stride: int = 16) -> np.ndarray:
+POSITION_STRIDE = 16   # windows for the loss by position start this many tokens apart
+
+
+def loss_by_position(losses, tokens: np.ndarray, seq_len: int, stride: int = POSITION_STRIDE) -> np.ndarray:
     """Validation loss at each position 0 .. seq_len - 1 of a window: does more context help?
 
     Windows start every `stride` tokens, so each token is predicted at one position in every
     stretch of `stride` positions: stretches of positions are judged on the same text.
     """
-    return token_losses(model, *windows(tokens, seq_len, stride)).mean(axis=0)   # (T,)
+    return losses(*windows(tokens, seq_len, stride)).mean(axis=0)   # (T,)
 
 
 def pretrain(model: GPT, train: np.ndarray, val: np.ndarray, prompts: dict[str, list[int]],
@@ -97,9 +102,10 @@ def pretrain(model: GPT, train: np.ndarray, val: np.ndarray, prompts: dict[str, 
     sample_rng = np.random.default_rng(rng.integers(2**32))   # sampling never disturbs training
     sample_steps = set(np.linspace(0, cfg.steps, cfg.samples_at).astype(int).tolist())
     with DataParallel(model) as dp:
+        losses = functools.partial(dp.measure, token_losses)    # validation windows: half in each process
         for step in range(cfg.steps + 1):
             if step % cfg.eval_every == 0 or step == cfg.steps:
-                val_loss = evaluate(model, val, cfg.seq_len)
+                val_loss = evaluate(losses, val, cfg.seq_len)
                 lr = cosine_lr(min(step, cfg.steps - 1), cfg.steps, cfg.lr, cfg.warmup)
                 history.evals.append({"step": step, "val_loss": val_loss, "perplexity": math.exp(val_loss),
                                       "lr": lr, "tokens_seen": step * cfg.batch_size * cfg.seq_len})
@@ -115,4 +121,5 @@ def pretrain(model: GPT, train: np.ndarray, val: np.ndarray, prompts: dict[str, 
             stop_if_diverged(loss, "pretraining", step)
             apply_gradients(opt, cosine_lr(step, cfg.steps, cfg.lr, cfg.warmup), cfg.grad_clip)
             history.train_loss.append(float(loss.data))
+        history.position_loss = loss_by_position(losses, val, cfg.seq_len).tolist()   # does more context help?
     return history
