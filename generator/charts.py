@@ -193,20 +193,21 @@ def sft_loss(run: dict) -> dict:
                     [f"Step {fmt.integer(s)}: loss on answer tokens {fmt.loss(v)}"
                      for s, v in zip(steps, sft["loss"])], width=2.6)]
     dev, held = sft["dev_loss_curve"], sft["heldout_loss_curve"]
-    notes = []
-    if dev:                                   # labelled where it ends, not in the legend
+    if dev:
         traces.append(_line(steps, dev, "Dev pairs", PALETTE["baseline"],
                             [f"Step {fmt.integer(s)}: dev loss {fmt.loss(v)}" for s, v in zip(steps, dev)],
-                            width=2.0, dash="dot", legend=False))
-        notes.append({**_note(1.0, dev[-1], "dev pairs", PALETTE["baseline"], "right"), "yanchor": "top"})
+                            width=2.0, dash="dot"))
+        lowest = f"Step {fmt.integer(sft['best_step'])}: lowest dev loss, {fmt.loss(min(dev))}: the model kept"
+        traces.append(_line([sft["best_step"]], [min(dev)], "Lowest dev loss", PALETTE["baseline"], [lowest],
+                            mode="markers", marker_size=9, legend=False))
     if held:
-        traces.append(_line(steps, held, "Held-out questions (never trained on)", tint,
-                            [f"Step {fmt.integer(s)}: held-out loss {fmt.loss(v)}" for s, v in zip(steps, held)],
-                            width=2.2, dash="dash"))
+        traces.append(_line(steps, held, "Held-out questions", tint,
+                            [f"Step {fmt.integer(s)}: held-out loss {fmt.loss(v)} (never trained on)"
+                             for s, v in zip(steps, held)], width=2.2, dash="dash"))
     top = max(sft["loss"] + dev + held) * 1.08
-    shapes, kept = _kept_model(sft, top)
+    shapes, kept = _kept_model(sft)
     return {"data": traces, "layout": _layout("fine-tuning step", "loss on answer tokens (nats)",
-                                               annotations=notes + kept, shapes=shapes,
+                                               annotations=kept, shapes=shapes,
                                                xaxis={"range": [0, steps[-1]]}, yaxis={"range": [0, top]})}
 
 
@@ -216,16 +217,16 @@ def _note(x: float, y: float, text: str, colour: str, side: str) -> dict:
             "showarrow": False, "font": {"size": 12, "color": colour}, "bgcolor": "rgba(14,17,23,0.75)"}
 
 
-def _kept_model(sft: dict, top: float) -> tuple[list[dict], list[dict]]:
-    """A labelled vertical line at the step whose weights early stopping kept (none without dev pairs)."""
+def _kept_model(sft: dict) -> tuple[list[dict], list[dict]]:
+    """A vertical line at the step whose weights early stopping kept, labelled at its foot, where no curve runs
+    (none without dev pairs)."""
     if not sft["dev_loss_curve"]:
         return [], []
     at = sft["best_step"] / (sft["steps"][-1] or 1)          # the x axis runs from 0 to the last step
     line = {"type": "line", "xref": "x", "x0": sft["best_step"], "x1": sft["best_step"], "yref": "paper", "y0": 0,
             "y1": 1, "line": {"color": STAGE_COLOURS["sft"], "width": 1.4, "dash": "dashdot"}}
     side = "left" if at < 0.6 else "right"
-    return [line], [{**_note(at, top, f" kept: step {fmt.integer(sft['best_step'])} ", STAGE_COLOURS["sft"], side),
-                     "yanchor": "top"}]
+    return [line], [_note(at, 0, f" kept: step {fmt.integer(sft['best_step'])} ", STAGE_COLOURS["sft"], side)]
 
 
 def sft_accuracy(run: dict) -> dict:
@@ -237,10 +238,10 @@ def sft_accuracy(run: dict) -> dict:
                      for s, v in zip(steps, sft["token_accuracy"])], width=2.6)]
     held = sft["heldout_token_accuracy_curve"]
     if held:
-        traces.append(_line(steps, held, "Held-out questions (never trained on)", tint,
-                            [f"Step {fmt.integer(s)}: {fmt.pct(v)} of held-out answer tokens right"
+        traces.append(_line(steps, held, "Held-out questions", tint,
+                            [f"Step {fmt.integer(s)}: {fmt.pct(v)} of held-out answer tokens right (never trained on)"
                              for s, v in zip(steps, held)], width=2.2, dash="dash"))
-    shapes, kept = _kept_model(sft, 1.04)
+    shapes, kept = _kept_model(sft)
     return {"data": traces, "layout": _layout("fine-tuning step", "answer tokens predicted right",
                                                annotations=kept, shapes=shapes, xaxis={"range": [0, steps[-1]]},
                                                yaxis={"range": [0, 1.04], "tickformat": ".0%"})}

@@ -46,7 +46,7 @@ DECK: tuple[Part, ...] = (
     Part("sft", "sft", stage="sft", slides=(
         Slide("demo", "Fine-tuning: one demonstration", (4, 4, 6)),
         Slide("code", "Fine-tuning: the code", (0, 2, 6), code=True),
-        Slide("accuracy", "Fine-tuning: answer tokens right", (4, 4, 7)),
+        Slide("stop", "Fine-tuning: when to stop", (4, 4, 7)),
         Slide("heldout", "Fine-tuning: a question it never saw", (3, 3, 6)),
     )),
     Part("", "pause", (

@@ -132,6 +132,7 @@ def facts(run: dict, course_texts: list[str]) -> dict:
     heldout = [a for a in answers if a["heldout"]]
     written = [a["after"] for a in heldout if a["after"].strip()]
     reads = [reads_as(_words(text, course_texts)) for text in written]
+    trained_reads = [reads_as(_words(a["after"], course_texts)) for a in trained if a["after"].strip()]
     case = run["case"]
     shared, gap = twin(case)
     beta0 = run["rl"]["runs"]["beta0"]["evals"]
@@ -147,7 +148,8 @@ def facts(run: dict, course_texts: list[str]) -> dict:
                 "heldout": len(heldout), "heldout_empty": len(heldout) - len(written),
                 # the share of the held-out answers' words that are words of the course (empty answers aside)
                 "heldout_word_share": known_word_share(" ".join(written), course_texts) if written else 0.0,
-                **{f"heldout_{kind}": reads.count(kind) for kind in ("words", "garbled", "repetitive")}},
+                **{f"heldout_{kind}": reads.count(kind) for kind in ("words", "garbled", "repetitive")},
+                **{f"trained_{kind}": trained_reads.count(kind) for kind in ("words", "garbled", "repetitive")}},
         "reward": {"vs_word_p": stats.sign_test(right, np.array(r["baselines"]["one_word"])),
                    "vs_bag_p": stats.sign_test(right, np.array(r["baselines"]["bag_of_tokens"])),
                    "expected_accuracy": float(np.mean(sigmoid)),
@@ -290,7 +292,7 @@ def _samples(s: dict) -> str:
 # ---- stage 2: supervised fine-tuning -----------------------------------------------------------
 @finding("sft_loss", ("memorised", "fell", "not_fell"))
 def _sft_loss(s: dict) -> str:
-    """The training answers' loss: down to a quarter of its start or less (the check), down, or not down."""
+    """The kept model's loss on the training answers: down to a quarter of its start or less, down, or not down."""
     f = s["sft"]
     if f["final_loss"] <= 0.25 * f["first_loss"]:
         return "memorised"
@@ -310,13 +312,18 @@ def _sft_start(s: dict) -> str:
     return "above_pretrain" if s["sft"]["first_loss"] > s["pretrain"]["final_val_loss"] else "not_above"
 
 
-@finding("sft_stop", ("early", "full", "no_dev"))
+@finding("sft_stop", ("early", "full", "start", "too_few", "off"))
 def _sft_stop(s: dict) -> str:
-    """How fine-tuning ended: stopped before its maximum steps because the dev pairs' loss stopped falling
-    ('early'), ran every step ('full'), or ran every step with no dev pairs to stop it ('no_dev')."""
+    """How fine-tuning ended and which model it kept: stopped before its maximum steps because the dev pairs'
+    loss stopped falling ('early'), or ran every step ('full'), keeping the step with the lowest dev loss;
+    'start': the dev loss never fell below its value before fine-tuning, so the model kept is the pretrained
+    one. Without dev pairs it runs every step and keeps the last: the course has too few pairs to spare
+    them ('too_few'), or course.toml sets dev_pairs = 0 ('off')."""
     f = s["sft"]
     if f["dev_loss"] is None:
-        return "no_dev"
+        return "off" if f["dev_pairs_asked"] == 0 else "too_few"
+    if f["best_step"] == 0:
+        return "start"
     return "early" if f["stopped_early"] else "full"
 
 
@@ -329,8 +336,8 @@ def _sft_heldout(s: dict) -> str:
 
 @finding("sft_heldout_curve", ("rebounded", "steady", "none"))
 def _sft_heldout_curve(s: dict) -> str:
-    """Whether the held-out loss ended more than CLOSE above its lowest point during fine-tuning: it fell, then
-    rose again as the model fitted its demonstrations (overfitting)."""
+    """Whether the kept model's held-out loss is more than CLOSE above the lowest the held-out loss reached
+    during fine-tuning (the dev pairs, which chose the kept step, are a few pairs: a noisy guide)."""
     f = s["sft"]
     if f["heldout_loss"] is None:
         return "none"

@@ -123,7 +123,7 @@ def deck_view(view: dict) -> dict:
     """What the slides need beyond the page: the deck's structure, and the shortest examples
     (a slide holds few words)."""
     run, teaching = view["run"], view["teaching"]
-    trained = [a for a in run["sft"]["answers"] if not a["heldout"]]
+    trained = [a for a in run["sft"]["answers"] if not a["heldout"] and not a["dev"]]
     heldout = [a for a in run["sft"]["answers"] if a["heldout"]] or trained
     preferences = {p["id"]: p for p in view.get("preferences", [])}
     pairs = [{**preferences.get(p["id"], {}), **p} for p in run["reward"]["pairs"]]

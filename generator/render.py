@@ -21,6 +21,7 @@ from .contamination import LEAK
 from .content import ContentError, Course, Problem
 from .findings import CLOSE, Findings, facts
 from .source import highlight_css, locate, locate_js
+from .stages.sft import MIN_DEV_PAIRS
 from .stats import ALPHA, LEVEL
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -174,6 +175,7 @@ def build_view(course: Course, run: dict, audit: bool = False) -> dict:
         "word_shortcut": WORD_SHORTCUT,
         # the thresholds the findings and checks use, for the sentences that state them
         "rules": {"alpha": ALPHA, "level": LEVEL, "position_slack": POSITION_SLACK, "leak": LEAK, "close": CLOSE,
+                  "min_dev_pairs": MIN_DEV_PAIRS,
                   "reference_positions": summary["pretrain"]["position_val_loss"][min(1, len(
                       summary["pretrain"]["position_val_loss"]) - 1)]},
         "code": {stage: [locate(symbol) for symbol in symbols] for stage, symbols in STAGE_CODE.items()},

@@ -98,12 +98,12 @@ def trend(values) -> Trend:
                  sum(b > a for a, b in steps), sum(b < a for a, b in steps), len(steps))
 
 
-def sample_rows(values, rows: int) -> list[int]:
-    """Indices of about `rows` evenly spaced points, always including the first and the last."""
+def sample_rows(values, rows: int, always: int | None = None) -> list[int]:
+    """Indices of about `rows` evenly spaced points, always including the first, the last and `always`."""
     n = len(values)
     if n <= rows:
         return list(range(n))
-    return sorted({round(i * (n - 1) / (rows - 1)) for i in range(rows)})
+    return sorted({round(i * (n - 1) / (rows - 1)) for i in range(rows)} | ({always} if always is not None else set()))
 
 
 def sigmoid(x: float) -> float:

@@ -495,6 +495,12 @@ def test_sparklines_and_trends():
     assert abs(textcharts.sigmoid(0) - 0.5) < 1e-12 and textcharts.sigmoid(-1000) == 0.0
 
 
+def test_sampled_rows_keep_the_first_the_last_and_the_row_asked_for():
+    assert textcharts.sample_rows(range(11), 3) == [0, 5, 10]
+    assert textcharts.sample_rows(range(11), 3, always=3) == [0, 3, 5, 10]
+    assert textcharts.sample_rows(range(3), 6, always=1) == [0, 1, 2]
+
+
 def test_slugs_follow_github_rules():
     assert mdtext.slug("Stage 1: Pretraining") == "stage-1-pretraining"
     assert mdtext.slug("1.5 Why the `numbers` came out") == "15-why-the-numbers-came-out"

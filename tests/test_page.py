@@ -301,8 +301,11 @@ def test_outcome_prose_follows_the_numbers(quick_build, course):
     next(a for a in drifted["sft"]["answers"] if not a["heldout"])["after"] = "Stop metf ce ce ce"
     assert 'id="sft-drift"' not in render_page(course, faithful)
     assert "1 of the" in render_page(course, drifted).split('id="sft-drift"')[1][:400]
-    undertrained = fx.edited(drifted, sft__final_token_accuracy=0.4)   # nothing to explain: it never learned
-    assert 'id="sft-drift"' not in render_page(course, undertrained)
+    undertrained = fx.edited(drifted, sft__final_token_accuracy=0.4)   # it never learned them: said so, by count
+    trained = [a for a in undertrained["sft"]["answers"] if not a["heldout"] and not a["dev"]]
+    caveat = render_page(course, undertrained).split('id="sft-drift"')[1][:600]
+    assert "Why the answers are not the demonstrations" in caveat and "drift into" not in caveat
+    assert f"writes only {len(trained) - 1} of the demonstrations back word for word" in caveat
 
     twin = copy.deepcopy(run)       # the model's own answer: the reference with one word changed, scored far lower
     twin["case"]["sft_answer"] = twin["case"]["specific_answer"].replace("Stop", "Halt", 1)

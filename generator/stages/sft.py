@@ -24,10 +24,14 @@ def answer_budget(ctx: Context) -> int:
     return min(budget, QUICK_ANSWER_TOKENS) if ctx.quick else budget
 
 
+MIN_DEV_PAIRS = 2    # fewer dev pairs than this are too noisy to decide anything: none are set aside
+
+
 def dev_count(n_pairs: int, n_dev: int) -> int:
-    """How many training pairs are set aside as dev pairs: n_dev, but never more than a quarter of them
-    (a course with fewer than 4 has none, and never stops early)."""
-    return min(n_dev, n_pairs // 4)
+    """How many training pairs are set aside as dev pairs: n_dev, but never more than a quarter of them, and
+    none if that leaves fewer than MIN_DEV_PAIRS (a course with fewer than 8 pairs never stops early)."""
+    count = min(n_dev, n_pairs // 4)
+    return count if count >= MIN_DEV_PAIRS else 0
 
 
 def dev_split(n_pairs: int, n_dev: int, seed: int) -> set[int]:
@@ -59,6 +63,7 @@ def run(ctx: Context) -> dict:
         "steps": history.steps, "loss": history.loss, "token_accuracy": history.token_accuracy,
         "heldout_loss_curve": history.heldout_loss, "heldout_token_accuracy_curve": history.heldout_token_accuracy,
         "dev_loss_curve": history.dev_loss, "best_step": history.best_step, "max_steps": s.sft.steps,
+        "dev_pairs": len(dev), "dev_pairs_asked": s.sft.dev_pairs,
         "answer_budget": budget,
         "answers": [{"id": p.id, "heldout": held, "dev": not held and i in dev_ids, "question": p.question,
                      "expert": p.answer, "before": b, "after": a}
@@ -75,7 +80,8 @@ def summarise(part: dict) -> dict:
         "first_token_accuracy": part["token_accuracy"][0],
         "final_token_accuracy": part["token_accuracy"][kept],
         "best_step": part["best_step"], "last_step": part["steps"][-1], "max_steps": part["max_steps"],
-        "stopped_early": part["steps"][-1] < part["max_steps"],
+        "stopped_early": part["steps"][-1] < part["max_steps"], "dev_pairs": part["dev_pairs"],
+        "dev_pairs_asked": part["dev_pairs_asked"],
         "dev_first_loss": part["dev_loss_curve"][0] if part["dev_loss_curve"] else None,
         "dev_loss": part["dev_loss_curve"][kept] if part["dev_loss_curve"] else None,
         "heldout_first_loss": held[0] if held else None, "heldout_loss": held[kept] if held else None,

@@ -41,6 +41,7 @@ class SFTConfig:
     eval_every: int = 10            # measure training, dev and held-out answers every this many steps
     dev_pairs: int = 4              # training pairs set aside to decide when to stop (0: never stop early)
     patience: int = 5               # measurements without a new lowest dev loss before training stops
+    min_delta: float = 0.005        # a new lowest must be this share (0.5%) below the last one: noise is no progress
 
 
 @dataclass
@@ -98,13 +99,14 @@ def sft_loss(model: GPT, x: np.ndarray, y: np.ndarray, mask: np.ndarray,
 class EarlyStopping:
     """Remember the weights at the lowest dev loss so far; say stop after `patience` measurements without a new one."""
 
-    def __init__(self, model: GPT, patience: int):
-        self.params, self.patience = model.parameters(), patience
+    def __init__(self, model: GPT, patience: int, min_delta: float):
+        self.params, self.patience, self.min_delta = model.parameters(), patience, min_delta
         self.best_loss, self.best_step, self.waited = math.inf, 0, 0
         self.best_weights = [p.data.copy() for p in self.params]
 
     def should_stop(self, step: int, dev_loss: float) -> bool:
-        if dev_loss < self.best_loss:                                    # a new lowest: keep these weights
+        """Record one measurement of the dev loss; True once `patience` have passed without a new lowest."""
+        if dev_loss < self.best_loss * (1 - self.min_delta):            # a new lowest: keep these weights
             self.best_loss, self.best_step, self.waited = dev_loss, step, 0
             self.best_weights = [p.data.copy() for p in self.params]
         else:
@@ -131,7 +133,7 @@ def sft(model: GPT, examples: list[tuple[list[int], list[int]]], pad_id: int, co
     loss_fn = functools.partial(sft_loss, replay_weight=cfg.replay_weight)
     opt = AdamW(model.parameters(), cfg.lr, weight_decay=cfg.weight_decay)
     batches = shuffled_batches(rng, len(examples), cfg.batch_size)
-    stopping = EarlyStopping(model, cfg.patience)
+    stopping = EarlyStopping(model, cfg.patience, cfg.min_delta)
     with DataParallel(model) as dp:
         for step in range(cfg.steps + 1):
             if step % cfg.eval_every == 0 or step == cfg.steps:
