@@ -197,9 +197,10 @@ def sft_loss(run: dict) -> dict:
         traces.append(_line(steps, dev, "Dev pairs", PALETTE["baseline"],
                             [f"Step {fmt.integer(s)}: dev loss {fmt.loss(v)}" for s, v in zip(steps, dev)],
                             width=2.0, dash="dot"))
-        lowest = f"Step {fmt.integer(sft['best_step'])}: lowest dev loss, {fmt.loss(min(dev))}: the model kept"
-        traces.append(_line([sft["best_step"]], [min(dev)], "Lowest dev loss", PALETTE["baseline"], [lowest],
-                            mode="markers", marker_size=9, legend=False))
+        kept = dev[steps.index(sft["best_step"])]
+        lowest = f"Step {fmt.integer(sft['best_step'])}: dev loss {fmt.loss(kept)}, the model kept"
+        traces.append({**_line([sft["best_step"]], [kept], "Model kept", PALETTE["baseline"], [lowest],
+                               mode="markers", marker_size=9, legend=False), "cliponaxis": False})
     if held:
         traces.append(_line(steps, held, "Held-out questions", tint,
                             [f"Step {fmt.integer(s)}: held-out loss {fmt.loss(v)} (never trained on)"

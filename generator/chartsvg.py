@@ -18,7 +18,7 @@ from .charts import PALETTE, STAGE_COLOURS, STAGE_TINTS, TEMPLATE
 WIDTH = 720                     # user units; the drawing scales to its box
 LEGEND_ROW = 20
 TRACE_KEYS = {"type", "mode", "x", "y", "name", "line", "opacity", "text", "textposition", "hovertemplate",
-              "hoverinfo", "showlegend", "marker", "yaxis"}
+              "hoverinfo", "showlegend", "marker", "yaxis", "cliponaxis"}   # nothing here is clipped to the axes
 BAR_WIDTH = 0.8                 # Plotly's default: a bar fills 80% of its slot (bargap 0.2)
 # a palette colour -> the CSS variable the stylesheet gives it (print sets some darker, for paper)
 CSS_VARS = {**{c.lower(): f"--{name}" for name, c in PALETTE.items()},

@@ -52,7 +52,7 @@ def run_checks(summary: dict) -> list[Check]:
         # The kept model is the one the dev pairs chose (early stopping), not one that learned its few
         # demonstrations by heart: these two ask that it learned from them, not how close to memorising it came.
         Check("sft_loss_drop", "sft", "SFT loss of the kept model", loss(s["final_loss"]),
-              f"below the first step's {loss(s['first_loss'])}: it learned from its demonstrations",
+              f"below its {loss(s['first_loss'])} before fine-tuning",
               s["final_loss"] < s["first_loss"]),
         Check("sft_token_accuracy", "sft", "Answer-token accuracy of the kept model", pct(s["final_token_accuracy"]),
               f"above the {pct(s['first_token_accuracy'])} before fine-tuning",

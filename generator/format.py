@@ -159,7 +159,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "sft.final_loss": ("loss", "SFT loss of the kept model"),
     "sft.first_token_accuracy": ("pct", "answer-token accuracy before SFT"),
     "sft.final_token_accuracy": ("pct", "answer-token accuracy after SFT"),
-    "sft.best_step": ("integer", "the step whose model was kept (lowest dev loss)"),
+    "sft.best_step": ("integer", "the fine-tuning step whose model was kept"),
     "sft.last_step": ("integer", "the last fine-tuning step run"),
     "sft.max_steps": ("integer", "fine-tuning steps allowed at most"),
     "sft.dev_first_loss": ("loss", "loss on the dev pairs before SFT"),

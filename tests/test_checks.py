@@ -54,7 +54,7 @@ EXPECTED = [
     Check("context_helps", "pretrain", "Later positions vs positions 16-31", "+1.0%",
           "no later stretch of the window predicted more than 5% worse than positions 16-31 (2.250)", True),
     Check("sft_loss_drop", "sft", "SFT loss of the kept model", "0.500",
-          "below the first step's 4.000: it learned from its demonstrations", True),
+          "below its 4.000 before fine-tuning", True),
     Check("sft_token_accuracy", "sft", "Answer-token accuracy of the kept model", "95%",
           "above the 40% before fine-tuning", True),
     Check("sft_generalises", "sft", "Held-out answer loss", "2.000",
