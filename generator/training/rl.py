@@ -108,14 +108,16 @@ def rl_step(policy: GPT, reference: GPT, judge: RewardModel, prompts: list[list[
     answers = generate(policy, group, cfg.max_tokens, rng, cfg.temperature, stop=end)        # explore
     x, y, mask = build_batch(list(zip(group, answers)), pad)                                # mask: answer tokens
 
-    old_all = log_softmax(policy(x).data)                                # (N, T, V) the policy that wrote them
-    old, ref = picked(old_all, y), picked(log_softmax(reference(x).data), y)    # (N, T) each
+    ref = picked(log_softmax(reference(x).data), y)                      # (N, T) the frozen reference
     scores = score(judge, [p + a if a[-1:] == [end] else p + a + [end] for p, a in zip(group, answers)], pad)
     advantages = group_advantages(scores, cfg.samples_per_prompt)       # (N,) better or worse than the group
 
     clipfracs = []
-    for _ in range(cfg.epochs):
-        log_probs = picked(policy(x).log_softmax(), y)                   # (N, T), with gradient
+    for epoch in range(cfg.epochs):
+        all_log_probs = policy(x).log_softmax()                          # (N, T, V), with gradient
+        log_probs = picked(all_log_probs, y)                             # (N, T)
+        if epoch == 0:                                                   # not yet updated: the policy that wrote them
+            old_all, old = all_log_probs.data, log_probs.data
         surrogate, clipfrac = clipped_surrogate(log_probs, old, advantages, mask, cfg.clip)
         loss = surrogate + kl_penalty(log_probs, ref, mask) * cfg.beta
         optimise(opt, loss, cfg.lr, cfg.grad_clip, "RL", step)
