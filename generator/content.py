@@ -34,7 +34,7 @@ TRAINING_TABLES = {"model": GPTConfig, "pretrain": PretrainConfig, "sft": SFTCon
                    "rl": RLConfig}
 TRAINING_KEYS = {"seed": int, "vocab_size": int, "val_fraction": float}
 SET_UNDER_TRAINING = {"vocab_size"}     # GPTConfig fields that [training] sets, not [model]
-MAY_BE_ZERO = {"seed", "weight_decay", "dev_pairs"}
+MAY_BE_ZERO = {"seed", "weight_decay", "dev_pairs", "min_delta"}
 # [text] plain_punctuation = true: typographic punctuation in the texts the model reads, written plainly
 PLAIN_PUNCTUATION = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'",
                                    "\u201c": '"', "\u201d": '"', "\u201e": '"',
@@ -485,6 +485,9 @@ def _settings(reader: _Reader, data: dict, quick: bool) -> Settings | None:
     model = values.get("model", {})
     if model.get("n_embd", GPTConfig.n_embd) % model.get("n_head", GPTConfig.n_head):
         reader.problem(f, "model.n_embd", "must be a multiple of model.n_head", reader.line(f, "model", None, "n_embd"))
+    if values.get("sft", {}).get("min_delta", 0.0) >= 1:
+        reader.problem(f, "sft.min_delta", "must be below 1: it is the share by which a dev loss must fall to count "
+                       "as a new lowest (0.005 is half a percent)", reader.line(f, "sft", None, "min_delta"))
     reward = values.get("reward", {})
     if reward.get("folds", RewardConfig.folds) < 2:
         reader.problem(f, "reward.folds", "needs at least 2 folds for cross-validation",

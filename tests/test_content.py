@@ -193,6 +193,26 @@ def test_all_problems_reported_at_once(course_dir):
     ])
 
 
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("min_delta", "1.5", "sft.min_delta: must be below 1: it is the share by which a dev loss must fall to count as "
+                         "a new lowest (0.005 is half a percent)"),
+    ("patience", "0", "sft.patience: must be positive, got 0"),
+    ("dev_pairs", "-1", "sft.dev_pairs: must be zero or more, got -1"),
+])
+def test_early_stopping_settings_out_of_range_name_their_line(course_dir, key, value, expected):
+    toml = course_dir / "course.toml"
+    set_setting(toml, key, value)
+    assert problems(course_dir) == [f"course.toml:{line_of(toml, key)}: {expected}"]
+
+
+def test_early_stopping_may_be_switched_off_or_take_any_dip(course_dir):
+    toml = course_dir / "course.toml"
+    set_setting(toml, "min_delta", "0")
+    set_setting(toml, "dev_pairs", "0")
+    settings = load_course(course_dir).settings.sft
+    assert (settings.min_delta, settings.dev_pairs) == (0.0, 0)
+
+
 def check(capsys, course: Path) -> tuple[int, str, str]:
     """`python -m generator check`, in this process: (exit code, stdout, stderr)."""
     code = main(["check", "--content", str(course)])
