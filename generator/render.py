@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import html
 import json
 import re
@@ -200,8 +201,10 @@ def truncate(env: Environment, text: str, length: int = 255, killwords: bool = F
     return out + closer if opener in out and closer not in out else out
 
 
+@functools.cache
 def environment(kind: str) -> Environment:
-    """'page' (HTML, autoescaped) or 'docs' (markdown, content escaped by filters)."""
+    """'page' (HTML, autoescaped) or 'docs' (markdown, content escaped by filters). One of each per process:
+    Jinja keeps compiled templates and recompiles one whose file changed (`make serve` edits)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html", "j2"]) if kind == "page" else False,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)

@@ -1,9 +1,19 @@
-"""Shared fixtures: real quick builds of the default course, made once per test session."""
+"""Shared fixtures: real quick builds of the default course, made once per test session.
+
+`make test` runs the tests in parallel processes (pytest-xdist, one per core). A training run
+is computed once for all of them: the first process to ask trains, the others wait for it and
+read its result (`shared`).
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pickle
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,10 +56,27 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.run)
 
 
+def shared(tmp_path_factory, name: str, make):
+    """make(folder), once per test session however many pytest-xdist processes ask: the first one
+    computes it (`folder` is a new folder of the session's for it to work in), the others wait."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):          # each worker's folder sits in the session's
+        root = root.parent
+    path = root / f"{name}.pickle"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)                # released when the file closes
+        if path.exists():
+            return pickle.loads(path.read_bytes())
+        (root / name).mkdir()
+        value = make(root / name)
+        path.write_bytes(pickle.dumps(value))
+        return value
+
+
 @pytest.fixture(scope="session")
-def quick_run() -> dict:
+def quick_run(tmp_path_factory) -> dict:
     """The default course trained in the quick configuration, default seed."""
-    return run_pipeline(quick_course(), quick=True, log=lambda _: None)
+    return shared(tmp_path_factory, "quick_run", lambda _: run_pipeline(quick_course(), quick=True, log=lambda _: None))
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +89,7 @@ def quick_build(tmp_path_factory, quick_run) -> Build:
 def other_seed_build(tmp_path_factory, quick_run) -> Build:
     """The same course and settings from a different seed, to prove numbers come from the run."""
     course = quick_course(seed=quick_run["config"]["seed"] + 1)
-    run = run_pipeline(course, quick=True, log=lambda _: None)
+    run = shared(tmp_path_factory, "other_seed_run", lambda _: run_pipeline(course, quick=True, log=lambda _: None))
     return make_build(tmp_path_factory.mktemp("build-seed") / "build", course, run)
 
 
@@ -91,6 +118,22 @@ def tiny_course_dir(target: Path, source: Path = CONTENT) -> Path:
     text = course_toml.read_text(encoding="utf-8")
     course_toml.write_text(text[:text.index("[quick.")] + TINY_QUICK, encoding="utf-8")
     return target
+
+
+def _build_food_safety(folder: Path) -> tuple[Path, Path]:
+    course = tiny_course_dir(folder / "course", PROJECT / "examples" / "food-safety")
+    said = subprocess.run([sys.executable, "-m", "generator", "build", "--quick", "--content", str(course),
+                           "--out", str(folder / "build")], capture_output=True, text=True, cwd=PROJECT)
+    assert said.returncode == 0, said.stdout + said.stderr
+    return course, folder / "build"
+
+
+@pytest.fixture(scope="session")
+def food_safety_build(tmp_path_factory) -> tuple[Path, Build]:
+    """The example course of another domain (examples/food-safety), built by `python -m generator build
+    --quick` with the tiny settings: its course folder and its build."""
+    course, out = shared(tmp_path_factory, "food_safety", _build_food_safety)
+    return course, Build(out, json.loads((out / "metrics.json").read_text()))
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -49,11 +49,8 @@ def folder_digest(folder: Path) -> str:
 # ---------------------------------------------------------------- another domain
 
 
-def test_another_course_builds_with_no_pharmacy_words(tmp_path):
-    course = tiny_course_dir(tmp_path / "course", PROJECT / "examples" / "food-safety")
-    out = tmp_path / "build"
-    result = generator_cli("build", "--quick", "--content", str(course), "--out", str(out))
-    assert result.returncode == 0, result.stderr
+def test_another_course_builds_with_no_pharmacy_words(food_safety_build):
+    out = food_safety_build[1].out
     for name in OUTPUTS:
         text = BASE64_BLOB.sub("", (out / name).read_text(encoding="utf-8")).lower()   # not the embedded Plotly
         found = [word for word in PHARMACY_WORDS if word in text]
@@ -113,9 +110,13 @@ def hostile_build(tmp_path_factory) -> Path:
             data["model"]["block_size"] = 640            # the payload makes every example longer
         else:
             data = _poison(data)
+        if path.name in ("sft.toml", "preferences.toml"):  # fewer, longer examples: quicker to train
+            data = {key: value[:8] if key == "pair" else value for key, value in data.items()}
         path.write_text(_dump_toml(data), encoding="utf-8")
-    corpus = next(course.glob("corpus/*.txt"))
+    corpus, *others = sorted(course.glob("corpus/*.txt"))
     corpus.write_text(corpus.read_text() + "\n" + PAYLOAD + "\n")
+    for path in others[1:]:                              # a short corpus: the page, not the training, is tested
+        path.unlink()
     out = course.parent / "build"
     build(load_course(course), out, quick=True, use_cache=False)
     return out

@@ -8,7 +8,6 @@ import pytest
 
 from generator import claims
 from generator.content import load_course
-from generator.pipeline import run_pipeline
 from generator.render import render_outputs
 
 from . import fixture_runs as fx
@@ -38,15 +37,9 @@ def test_another_seed_states_no_outcome_outside_a_claim(other_seed_build):
     assert_clean(course, other_seed_build.run, "another seed")
 
 
-@pytest.fixture(scope="module")
-def food_safety(tmp_path_factory):
-    course = load_course(tiny_course_dir(tmp_path_factory.mktemp("claims") / "course", PROJECT / "examples" /
-                                         "food-safety"))
-    return course, run_pipeline(course, quick=True, log=lambda _: None)
-
-
-def test_the_food_safety_course_states_no_outcome_outside_a_claim(food_safety):
-    assert_clean(*food_safety, "food-safety")
+def test_the_food_safety_course_states_no_outcome_outside_a_claim(food_safety_build):
+    course, built = food_safety_build
+    assert_clean(load_course(course), built.run, "food-safety")
 
 
 @pytest.mark.parametrize("scenario", sorted(fx.SCENARIOS))

@@ -54,12 +54,12 @@ def finish(process: subprocess.Popen, seconds: float) -> str:
 
 
 def test_other_processes_and_hash_seeds_render_the_same_bytes(tmp_path, quick_build):
-    """The session's run, rendered again by `make build` in three interpreters with three hash seeds."""
+    """The session's run, rendered again by `make build` in two more interpreters with two other hash seeds."""
     seeded = load_course(CONTENT)
     cache.save(tmp_path / ".cache", cache.run_key(seeded, quick=True), quick_build.run)
-    outs = [tmp_path / f"build-{seed}" for seed in (1, 2, 3)]
+    outs = [tmp_path / f"build-{seed}" for seed in (1, 2)]
     running = [generator("build", "--quick", "--content", str(CONTENT), "--out", str(out), hash_seed=seed)
-               for seed, out in zip((1, 2, 3), outs)]
+               for seed, out in zip((1, 2), outs)]
     for process, out in zip(running, outs):
         assert "reusing the cached run" in finish(process, 300)
         assert_same_files(out, quick_build.out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -99,6 +100,10 @@ def projector(request, browser, quick_build):
     loaded.close()
 
 
+# SLIDE_SHOTS=1 make test: also save a picture of every slide (in the session's screenshots folder)
+SLIDE_SHOTS = os.environ.get("SLIDE_SHOTS") == "1"
+
+
 @pytest.fixture(scope="module")
 def shots(quick_build) -> Path:
     folder = quick_build.out.parent / "screenshots"
@@ -122,7 +127,8 @@ def test_every_slide_fits_reads_from_the_back_and_uses_the_width(projector, shot
         if (width, height) == (1920, 1080):
             assert facts["text"] >= BODY_PX - 0.01, facts
             assert all(c["smallest"] >= CHART_PX for c in facts["charts"]), facts
-        loaded.page.screenshot(path=str(shots / f"slide-{width}x{height}-{i + 1:02d}-{slide}.png"))
+        if SLIDE_SHOTS:
+            loaded.page.screenshot(path=str(shots / f"slide-{width}x{height}-{i + 1:02d}-{slide}.png"))
     assert loaded.errors == [] and loaded.requests == []
 
 

@@ -276,12 +276,15 @@ def test_the_first_screen_paints_alone_then_everything_renders(browser, quick_bu
 
 
 def section_top(loaded: Loaded, anchor: str) -> float:
-    """Where the section sits once any scrolling has stopped (a busy machine animates slowly)."""
-    positions = [None]
-    while len(positions) < 40 and positions[-1:] != positions[-2:-1]:
+    """Where the section sits once scrolling has stopped: a busy machine may start the scroll late and
+    animate it slowly, so this waits (up to 6 s) for the section near the top, held for two readings."""
+    tops = []
+    for _ in range(40):
         loaded.page.wait_for_timeout(150)
-        positions.append(loaded.js("scrollY"))
-    return loaded.js(f"document.getElementById('{anchor}').getBoundingClientRect().top")
+        tops.append(loaded.js(f"document.getElementById('{anchor}').getBoundingClientRect().top"))
+        if len(tops) >= 2 and tops[-1] == tops[-2] and 0 <= tops[-1] <= 120:
+            break
+    return tops[-1]
 
 
 @pytest.mark.parametrize("anchor", ["reward", "handout"])
@@ -309,7 +312,12 @@ def test_a_link_into_the_page_lands_even_on_a_slow_computer(browser, quick_build
 def test_the_section_links_land_on_their_sections(desktop):
     for anchor in ("reward", "handout", "pretraining"):
         desktop.page.click(f".section-nav a[data-nav={anchor}]")
-        assert 0 <= section_top(desktop, anchor) <= 120, anchor
+        top = section_top(desktop, anchor)
+        assert 0 <= top <= 120, (anchor, top, desktop.js("[location.hash, scrollY, document.activeElement.id]"),
+                                 desktop.errors)
+        # the nav then marks the section and centres its link (a frame later, on a busy machine much later):
+        # until it has, the next link may move from under the pointer
+        desktop.page.wait_for_selector(f".section-nav a[data-nav={anchor}][aria-current]", state="attached")
 
 
 def test_sticky_nav_marks_the_section_in_view(desktop):
