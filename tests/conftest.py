@@ -67,6 +67,7 @@ def shared(tmp_path_factory, name: str, make):
         fcntl.flock(lock, fcntl.LOCK_EX)                # released when the file closes
         if path.exists():
             return pickle.loads(path.read_bytes())
+        shutil.rmtree(root / name, ignore_errors=True)    # what an attempt that failed left behind
         (root / name).mkdir()
         value = make(root / name)
         path.write_bytes(pickle.dumps(value))

@@ -117,7 +117,8 @@ def test_default_preferences_are_not_systematically_longer():
 
 def test_a_second_run_in_the_same_process_is_the_same_run():
     """Nothing a run leaves behind in the process (caches, random state) changes the next one: `make serve`
-    trains again in one process. (Other processes, hash seeds and cores: tests/test_reproducible.py.)"""
+    trains again in one process. Both runs are made here: the session's own run may come from another of the
+    test processes. (Other processes, hash seeds and cores: tests/test_reproducible.py.)"""
     first, again = (run_pipeline(tiny(load_course(CONTENT)), quick=True, log=lambda _: None) for _ in range(2))
     assert json.dumps(again, sort_keys=True) == json.dumps(first, sort_keys=True)
 
