@@ -61,7 +61,7 @@ def test_charts_are_drawn_as_they_come_near_the_screen(desktop):
     assert desktop.js("document.documentElement.dataset.charts") == "ready"
     far = desktop.js(FAR_BELOW)
     assert far and not any(drawn for _, drawn in far), far
-    for y in range(0, desktop.js("document.body.scrollHeight"), 500):
+    for y in range(0, desktop.js("document.body.scrollHeight"), 800):           # a screen (900 px) at a time
         desktop.js(f"window.scrollTo({{top: {y}, behavior: 'instant'}})")
         desktop.page.wait_for_timeout(60)
     wait_until(desktop, "document.querySelectorAll('main .chart.drawn').length === "
