@@ -70,7 +70,9 @@ def shared(tmp_path_factory, name: str, make):
         shutil.rmtree(root / name, ignore_errors=True)    # what an attempt that failed left behind
         (root / name).mkdir()
         value = make(root / name)
-        path.write_bytes(pickle.dumps(value))
+        partial = root / f"{name}.pickle.partial"
+        partial.write_bytes(pickle.dumps(value))
+        partial.replace(path)                           # whole or absent, even if this process is killed
         return value
 
 
