@@ -7,3 +7,7 @@ import os
 # pipeline ran ~1.6x slower with 2 threads than with 1 on our 2-core test machine).
 # Set before NumPy is first imported; an explicit setting in the environment wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from .allocator import keep_freed_memory  # noqa: E402
+
+keep_freed_memory()

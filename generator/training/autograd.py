@@ -302,6 +302,8 @@ class Tensor:
         self.grad = np.ones_like(self.data)
         for node in reversed(order):
             node._backward(node.grad)
+            if node._children:   # an intermediate result, now used: let go of it and its arrays (as PyTorch does)
+                node.grad, node._children, node._backward = None, (), _leaf_backward
 
 
 def _leaf_backward(out_grad: np.ndarray) -> None:
