@@ -19,7 +19,7 @@ import sys
 _TUNABLES = {
     -1: ("MALLOC_TRIM_THRESHOLD_", 1 << 30),   # M_TRIM_THRESHOLD: keep up to 1 GB of freed memory at the heap's top
     -2: ("MALLOC_TOP_PAD_", 64 << 20),          # M_TOP_PAD: grow the heap 64 MB at a time
-    -3: ("MALLOC_MMAP_THRESHOLD_", 32 << 20),   # M_MMAP_THRESHOLD: blocks under 32 MB (glibc's maximum) come from the heap
+    -3: ("MALLOC_MMAP_THRESHOLD_", 32 << 20),   # M_MMAP_THRESHOLD: blocks under 32 MB (glibc's most) from the heap
 }
 
 
