@@ -2,7 +2,8 @@
    frame, and each chart is drawn when it comes near the screen (the nearest first). The slides draw
    theirs through the same function, window.pageCharts.draw(div, options), so every chart, new ones
    included, is drawn the same lazy way. Print, and browsers that cannot run Plotly, show the static
-   SVG drawn at build time from the same spec (generator/chartsvg.py) instead. */
+   SVG drawn at build time from the same spec (generator/chartsvg.py) instead; and until Plotly has
+   drawn a chart of the page that is near the screen, that drawing stands in its box (a preview). */
 (() => {
   "use strict";
   const root = document.documentElement;
@@ -71,11 +72,30 @@
     return out;
   }
   const narrow = () => window.matchMedia("(max-width: 760px)").matches;
-  /* Where Plotly cannot run, a chart outside the page (a slide's) shows a copy of the static drawing. */
+  /* Where Plotly cannot run, a chart outside the page (a slide's) shows a copy of the static drawing;
+     the page's own charts have theirs beside them, which the stylesheet then shows. */
+  const drawingOf = (div) => document.querySelector(`#figure-${div.dataset.chart} > .chart-static`);
   function drawStatic(div) {
-    const drawing = document.querySelector(`#figure-${div.dataset.chart} .chart-static`);
+    if (pageCharts.includes(div)) {
+      endPreview(div);
+      return div;
+    }
+    const drawing = drawingOf(div);
     if (drawing && !div.querySelector(".chart-static")) div.replaceChildren(drawing.cloneNode(true));
     return div;
+  }
+  /* The preview: a copy of the static drawing in the chart's box, from when the chart comes near the
+     screen (or a jump lands on it) until Plotly has drawn it, so a reader never waits on an empty box. */
+  function preview(div) {
+    const drawing = drawingOf(div);
+    if (!drawing || div.classList.contains("drawn") || div.classList.contains("preview")) return;
+    div.append(drawing.cloneNode(true));
+    div.classList.add("preview");
+  }
+  function endPreview(div) {
+    if (!div.classList.contains("preview")) return;
+    div.classList.remove("preview");
+    for (const copy of div.querySelectorAll(":scope > .chart-static")) copy.remove();
   }
   /* Draw one chart, Plotly unpacked first if need be. options.smallestFont (px): the size of its
      smallest text; every font scales to it (the slides use this). */
@@ -96,6 +116,7 @@
       if (fig.layout.margin.t >= 48) layout.margin = Object.assign({}, fig.layout.margin, { t: 66 });
     }
     await plotly.newPlot(div, fig.data, layout, spec().config);
+    endPreview(div);
     div.classList.add("drawn");
     return div;
   }
@@ -124,6 +145,7 @@
   }
   function want(div, first) {
     near.unobserve(div);
+    if (!root.classList.contains("charts-failed")) preview(div);
     (first ? landing : waiting).add(div);
   }
   async function drawWaiting() {

@@ -31,8 +31,9 @@ class Loaded:
 
 
 def open_page(browser, build, width: int, height: int, fragment: str = "", init_script: str | None = None,
-              url: str | None = None) -> Loaded:
-    """The page of `build` (anything with .out) in a new context; `init_script` runs before the page's own."""
+              url: str | None = None, ready: str = READY) -> Loaded:
+    """The page of `build` (anything with .out) in a new context, once `ready` matches (by default: its charts
+    are ready, or have failed); `init_script` runs before the page's own."""
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     loaded = Loaded(page, url or (build.out / PAGE).resolve().as_uri())
@@ -55,5 +56,5 @@ def open_page(browser, build, width: int, height: int, fragment: str = "", init_
     if init_script:
         page.add_init_script(init_script)
     page.goto(loaded.url + fragment)
-    page.wait_for_selector(READY, state="attached", timeout=30_000)
+    page.wait_for_selector(ready, state="attached", timeout=30_000)
     return loaded

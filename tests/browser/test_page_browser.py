@@ -89,6 +89,72 @@ def test_a_jump_draws_the_charts_it_lands_on_first(browser, quick_build):
         loaded.page.context.close()
 
 
+# Holds Plotly back until the test calls window.__releasePlotly(): the page unpacks it through a
+# DecompressionStream, and this one passes nothing on before then.
+HOLD_PLOTLY = """(() => {
+  const Real = window.DecompressionStream;
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  window.__releasePlotly = () => release();
+  window.DecompressionStream = class {
+    constructor(format) {
+      const gate = new TransformStream({ start: () => released });
+      this.writable = gate.writable;
+      this.readable = gate.readable.pipeThrough(new Real(format));
+    }
+  };
+})();"""
+UNPACKING = "html[data-charts=loading]"
+
+
+def test_a_chart_shows_its_static_drawing_until_plotly_has_drawn_it(browser, quick_build):
+    """A jump lands on a chart before Plotly is ready: its box shows the build-time drawing at once (one
+    copy, filling the box), and Plotly's drawing replaces it."""
+    loaded = open_page(browser, quick_build, 1440, 900, init_script=HOLD_PLOTLY, ready=UNPACKING)
+    try:
+        last = list(CHARTS)[-1]
+        loaded.js(f"location.hash = '#figure-{last}'")
+        wait_until(loaded, f"document.getElementById('chart-{last}').classList.contains('preview')")
+        box, drawing, placeholder = loaded.js(f"""() => {{ const c = document.getElementById('chart-{last}');
+            const r = (e) => {{ const b = e.getBoundingClientRect(); return [b.left, b.top, b.width, b.height]; }};
+            const copies = c.querySelectorAll('.chart-static');
+            const shown = copies.length === 1 && getComputedStyle(copies[0]).display !== 'none';
+            return [r(c), shown ? r(copies[0]) : copies.length, getComputedStyle(c, '::before').content]; }}""")
+        assert drawing == box, "one copy of the drawing, filling the chart's box"
+        assert placeholder == "none", "no 'Drawing the chart…' note under the drawing"
+        assert 0 <= section_top(loaded, f"figure-{last}") <= 120
+        assert not loaded.js("!!window.Plotly")
+        assert loaded.js("document.querySelectorAll('main .chart.drawn').length") == 0
+        loaded.js("window.__releasePlotly()")
+        wait_until(loaded, f"document.getElementById('chart-{last}').classList.contains('drawn')")
+        assert loaded.js(f"""() => {{ const c = document.getElementById('chart-{last}');
+            return [c.classList.contains('preview'), c.querySelectorAll('.chart-static').length,
+                    c.querySelectorAll('.main-svg').length > 0]; }}""") == [False, 0, True]
+        assert loaded.errors == [] and loaded.requests == []
+    finally:
+        loaded.page.context.close()
+
+
+def test_if_plotly_fails_the_previews_give_way_to_the_static_drawings(browser, quick_build):
+    """Plotly failing after a preview went up: no copy stays in the box; the drawing beside it shows, with the note."""
+    fail = HOLD_PLOTLY.replace("start: () => released", "start: () => released.then(() => { throw new Error('x'); })")
+    loaded = open_page(browser, quick_build, 1440, 900, init_script=fail, ready=UNPACKING)
+    try:
+        last = list(CHARTS)[-1]
+        loaded.js(f"location.hash = '#figure-{last}'")
+        wait_until(loaded, f"document.getElementById('chart-{last}').classList.contains('preview')")
+        loaded.js("window.__releasePlotly()")
+        wait_until(loaded, "document.documentElement.dataset.charts === 'failed'")
+        wait_until(loaded, "document.querySelectorAll('main .chart.preview, main .chart .chart-static').length === 0")
+        shown = loaded.js(f"""Array.from(document.querySelectorAll('#figure-{last} .chart-static'))
+            .filter((s) => getComputedStyle(s).display !== 'none').length""")
+        assert shown == 1
+        assert "Charts need a newer browser" in loaded.js(
+            f"getComputedStyle(document.getElementById('chart-{last}'), '::before').content")
+    finally:
+        loaded.page.context.close()
+
+
 def test_hidden_parts_are_built_when_they_are_needed(browser, quick_build):
     """Data tables, closed answers, the other tabs' samples, pair details and the slides wait as
     markup until opened or shown; code listings and token chips are built when they near the screen."""
