@@ -520,7 +520,9 @@ def test_the_preview_outlives_every_failed_build(capsys, monkeypatch, course, tm
     try:
         time.sleep(0.2)                                  # the watcher has looked at the files as they are
         for edit_number, text in enumerate([good + "# 1\n", good + "# 2\n", "[[pair]\n", good], start=1):
-            sft.write_text(text)
+            saved = tmp_path / "saved.toml"                 # saved whole, as editors do: the watcher never sees
+            saved.write_text(text)                          # a half-written file (that would be one more build)
+            os.replace(saved, sft)
             wait_for(lambda n=edit_number: len(attempts) == n, 10)
     finally:
         stop.set()
