@@ -54,9 +54,13 @@ _RENDER = re.compile(r"rendered and wrote \d+ files in ([\d.]+) s")
 
 # Runs before the page's own scripts: records long tasks (the Long Tasks API reports tasks over
 # 50 ms), when each chart is first shown (its static drawing as a preview, or drawn) and when Plotly has
-# drawn it, each at the moment its class says so; so the figures do not depend on the page's code.
+# drawn it: at the first frame after its class says so (a requestAnimationFrame callback, then a task,
+# which runs once that frame is painted); so the figures do not depend on the page's code.
 RECORDER = """
 window.__bench = {tasks: [], shown: {}, drawn: {}};
+const afterNextPaint = (record, id) => requestAnimationFrame(() => setTimeout(() => {
+  if (!(id in record)) record[id] = performance.now();
+}));
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) window.__bench.tasks.push([e.startTime, e.duration]);
 }).observe({type: "longtask", buffered: true});
@@ -65,9 +69,8 @@ new MutationObserver((records) => {
     const el = r.target;
     if (!el.classList || !el.dataset.chart) continue;
     const drawn = el.classList.contains("drawn");
-    if ((drawn || el.classList.contains("preview")) && !(el.id in window.__bench.shown))
-      window.__bench.shown[el.id] = performance.now();
-    if (drawn && !(el.id in window.__bench.drawn)) window.__bench.drawn[el.id] = performance.now();
+    if (drawn || el.classList.contains("preview")) afterNextPaint(window.__bench.shown, el.id);
+    if (drawn) afterNextPaint(window.__bench.drawn, el.id);
   }
 }).observe(document, {subtree: true, attributes: true, attributeFilter: ["class"]});
 """

@@ -88,6 +88,24 @@ def test_gradients_accumulate_when_a_tensor_is_used_twice():
     np.testing.assert_allclose(a.grad, 2 * a.data + 1)
 
 
+def test_backward_lets_go_of_the_graph_and_refuses_to_run_through_it_again():
+    """Once used, an intermediate result keeps no inputs, closure or gradient (its arrays are freed); a
+    second backward through it is an error, not silently wrong gradients. Leaves keep theirs."""
+    a = Parameter(np.array([1.0, 2.0]))
+    h = a * a
+    loss = h.sum()
+    loss.backward()
+    np.testing.assert_allclose(a.grad, [2.0, 4.0])
+    assert h._children == () and h.grad is None and loss._children == ()
+    with pytest.raises(RuntimeError, match="a second time"):
+        (h * 3.0).sum().backward()                 # another loss built on the used graph
+    with pytest.raises(RuntimeError, match="a second time"):
+        loss.backward()
+    a.grad = None
+    (a * a * 3.0).sum().backward()                 # a new forward pass: a new graph, right gradients
+    np.testing.assert_allclose(a.grad, [6.0, 12.0])
+
+
 def test_sigmoid_is_stable_for_large_inputs():
     x = np.array([-1000.0, 0.0, 1000.0])
     np.testing.assert_allclose(sigmoid(x), [0.0, 0.5, 1.0])

@@ -303,7 +303,7 @@ class Tensor:
         for node in reversed(order):
             node._backward(node.grad)
             if node._children:   # an intermediate result, now used: let go of it and its arrays (as PyTorch does)
-                node.grad, node._children, node._backward = None, (), _leaf_backward
+                node.grad, node._children, node._backward = None, (), _freed_backward
 
 
 def _leaf_backward(out_grad: np.ndarray) -> None:
@@ -311,6 +311,11 @@ def _leaf_backward(out_grad: np.ndarray) -> None:
 
     (A named function, not a lambda, so a model can be pickled and sent to another process.)
     """
+
+
+def _freed_backward(out_grad: np.ndarray) -> None:
+    """What an intermediate result does once its graph has been used: its inputs are gone."""
+    raise RuntimeError("backward() through a graph a second time: build it again (a new forward pass) first")
 
 
 def cat(tensors: list[Tensor], axis: int = 0) -> Tensor:
