@@ -80,12 +80,14 @@
       endPreview(div);
       return div;
     }
+    div.classList.remove("preview");               // a slide's preview copy stays, as its drawing
     const drawing = drawingOf(div);
     if (drawing && !div.querySelector(".chart-static")) div.replaceChildren(drawing.cloneNode(true));
     return div;
   }
   /* The preview: a copy of the static drawing in the chart's box, from when the chart comes near the
-     screen (or a jump lands on it) until Plotly has drawn it, so a reader never waits on an empty box. */
+     screen (a slide's: is shown; either: a jump lands on it) until Plotly has drawn it, so a reader
+     never waits on an empty box. */
   function preview(div) {
     const drawing = drawingOf(div);
     if (!drawing || div.classList.contains("drawn") || div.classList.contains("preview")) return;
@@ -101,6 +103,7 @@
      smallest text; every font scales to it (the slides use this). */
   async function draw(div, options = {}) {
     if (root.classList.contains("charts-failed")) return drawStatic(div);
+    if (!window.Plotly) preview(div);
     let plotly;
     try {
       plotly = await loadPlotly();

@@ -125,11 +125,36 @@ def test_a_chart_shows_its_static_drawing_until_plotly_has_drawn_it(browser, qui
         assert 0 <= section_top(loaded, f"figure-{last}") <= 120
         assert not loaded.js("!!window.Plotly")
         assert loaded.js("document.querySelectorAll('main .chart.drawn').length") == 0
+        before = list(CHARTS)[-2]                      # a second jump, to its neighbour, before Plotly is ready
+        loaded.js(f"location.hash = '#figure-{before}'")
+        wait_until(loaded, f"document.getElementById('chart-{before}').classList.contains('preview')")
+        copies = loaded.js("Array.from(document.querySelectorAll('main .chart.preview'), "
+                           "(c) => c.querySelectorAll('.chart-static').length)")
+        assert copies and set(copies) == {1}, "one copy of the drawing in each box, however often it is landed on"
         loaded.js("window.__releasePlotly()")
         wait_until(loaded, f"document.getElementById('chart-{last}').classList.contains('drawn')")
         assert loaded.js(f"""() => {{ const c = document.getElementById('chart-{last}');
             return [c.classList.contains('preview'), c.querySelectorAll('.chart-static').length,
                     c.querySelectorAll('.main-svg').length > 0]; }}""") == [False, 0, True]
+        assert loaded.errors == [] and loaded.requests == []
+    finally:
+        loaded.page.context.close()
+
+
+def test_a_slide_shows_its_chart_as_a_drawing_until_plotly_is_ready(browser, quick_build):
+    """A lesson opened at once, on a chart slide: the drawing fills the slide's chart until Plotly has drawn it."""
+    loaded = open_page(browser, quick_build, 1280, 720, init_script=HOLD_PLOTLY, ready=UNPACKING)
+    try:
+        loaded.js("window.pageDeck.enter(180, 'pretraining-loss')")
+        chart = ".slide.is-current .chart"
+        loaded.page.wait_for_selector(f"{chart}.preview > .chart-static", timeout=10_000)
+        box, drawing = loaded.js(f"""() => {{ const c = document.querySelector('{chart}');
+            const r = (e) => {{ const b = e.getBoundingClientRect(); return [b.left, b.top, b.width, b.height]; }};
+            return [r(c), r(c.querySelector('.chart-static'))]; }}""")
+        assert drawing == box and box[2] > 600 and box[3] > 200
+        loaded.js("window.__releasePlotly()")
+        loaded.page.wait_for_selector(f"{chart}.drawn", state="attached", timeout=30_000)
+        assert loaded.js(f"document.querySelectorAll('{chart} .chart-static, .chart.preview').length") == 0
         assert loaded.errors == [] and loaded.requests == []
     finally:
         loaded.page.context.close()
