@@ -52,25 +52,25 @@ def _line(line: dict) -> str:
     return f'stroke-width="{width}"' + (f' stroke-dasharray="{dashes[dash]}"' if dashes[dash] else "")
 
 
-def render(spec: dict, height: int) -> str:
-    """The figure `spec` ({data, layout} from charts.figures, margins fitted) as SVG, WIDTH x `height`."""
+def render(spec: dict, height: int, width: int = WIDTH) -> str:
+    """The figure `spec` ({data, layout} from charts.figures, margins fitted) as SVG, `width` x `height`."""
     data, layout = spec["data"], spec["layout"]
     for trace in data:
         if trace.get("type") not in ("scatter", "bar") or set(trace) - TRACE_KEYS:
             raise ValueError(f"chartsvg draws scatter and bar traces only, without "
                              f"{sorted(set(trace) - TRACE_KEYS)}")
     legend = _legend_rows([t for t in data if t.get("showlegend", True) and t.get("name")],
-                          WIDTH - layout["margin"]["l"] - layout["margin"]["r"])
+                          width - layout["margin"]["l"] - layout["margin"]["r"])
     # like Plotly's legend, a legend that wraps pushes the plot area down
     top = max(layout["margin"]["t"], len(legend) * LEGEND_ROW + 10 if legend else 0)
     margin = {**layout["margin"], "t": top}
-    x, ys = ticks.axes({**spec, "layout": {**layout, "margin": margin}}, TEMPLATE, WIDTH, height)
+    x, ys = ticks.axes({**spec, "layout": {**layout, "margin": margin}}, TEMPLATE, width, height)
     plot = (height - margin["b"], margin["t"])      # the plot area's bottom and top: Plotly's paper y 0 and 1
     xs = ticks.merged(TEMPLATE, layout, "xaxis")
     size = TEMPLATE["layout"]["font"]["size"]
 
     # the chart's figure names and describes it (its Plotly box is the image); this drawing repeats it
-    out = [f'<svg class="chart-static" viewBox="0 0 {WIDTH} {height}" aria-hidden="true" focusable="false">']
+    out = [f'<svg class="chart-static" viewBox="0 0 {width} {height}" aria-hidden="true" focusable="false">']
     grid = []
     for ref, y in ys.items():             # each y axis is a subplot of its own band, sharing the x axis
         if xs.get("showgrid", True):

@@ -53,10 +53,23 @@ DECK_SAMPLE_CHARS = 150 # a model's text on a slide is cut (with an ellipsis) af
 # A chart's height on the page by its size class (page.css); its static drawing (print, no Plotly) keeps the shape.
 CHART_HEIGHTS = {"chart-short": 250, "chart-small": 250, "chart-wide": 380}
 CHART_HEIGHT = 340
+# ... and on a phone (page.css, max-width 760px), where the preview uses a narrow drawing of this width
+NARROW_HEIGHTS = {"chart-short": 250, "chart-small": 250, "chart-wide": 360}
+NARROW_HEIGHT = 300
+NARROW_WIDTH = 360
 
 
-def static_height(size: str) -> int:
-    return next((CHART_HEIGHTS[c] for c in CHART_HEIGHTS if c in size.split()), CHART_HEIGHT)
+def static_height(size: str, narrow: bool = False) -> int:
+    heights, default = (NARROW_HEIGHTS, NARROW_HEIGHT) if narrow else (CHART_HEIGHTS, CHART_HEIGHT)
+    return next((heights[c] for c in heights if c in size.split()), default)
+
+
+def static_chart(figure: dict, size: str) -> Markup:
+    """A chart's static drawing (printed, and shown where Plotly cannot run) and, inert in a template, a
+    narrow one: charts.js previews a chart with whichever of the two comes out nearer its own size."""
+    narrow = chartsvg.render(figure, static_height(size, narrow=True), NARROW_WIDTH)
+    return Markup(chartsvg.render(figure, static_height(size))
+                  + f'<template class="chart-static-narrow">{narrow}</template>')
 
 
 def sigmoid(x: float) -> float:
@@ -180,7 +193,7 @@ def page_view(view: dict, env: Environment) -> dict:
     return {
         "css": Markup(css), "js": Markup(js), "deck_js": Markup(deck_js), "first_screen_js": Markup(first_screen_js),
         "charts_js": Markup(charts_js),
-        "static_chart": lambda chart_id, size="": Markup(chartsvg.render(figures[chart_id], static_height(size))),
+        "static_chart": lambda chart_id, size="": static_chart(figures[chart_id], size),
         "csp": csp,
         "chart_json": Markup(assets.json_script(chart_data)), "plotly": bundle,
         "stage_order": STAGE_ORDER, "stage_section": STAGE_SECTION, "cards": CARDS,

@@ -91,8 +91,19 @@
   function preview(div) {
     const drawing = drawingOf(div);
     if (!drawing || div.classList.contains("drawn") || div.classList.contains("preview")) return;
-    div.append(drawing.cloneNode(true));
+    div.append(nearestInSize(div, drawing).cloneNode(true));
     div.classList.add("preview");
+  }
+  /* The drawing, or its narrow variant (for a phone), whichever the box shows nearest its own size. */
+  function nearestInSize(div, drawing) {
+    const narrow = drawing.parentElement.querySelector(":scope > template.chart-static-narrow");
+    if (!narrow) return drawing;
+    const misfit = (svg) => {
+      const [, , width, height] = svg.getAttribute("viewBox").split(" ").map(Number);
+      return Math.abs(Math.log(Math.min(div.clientWidth / width, div.clientHeight / height)));
+    };
+    const small = narrow.content.firstElementChild;
+    return misfit(small) < misfit(drawing) ? small : drawing;
   }
   function endPreview(div) {
     if (!div.classList.contains("preview")) return;

@@ -141,6 +141,22 @@ def test_a_chart_shows_its_static_drawing_until_plotly_has_drawn_it(browser, qui
         loaded.page.context.close()
 
 
+def test_on_a_phone_the_preview_is_the_narrow_drawing_at_its_own_size(browser, quick_build):
+    """The 720-wide drawing would shrink to half size in a phone's box (6 px text): the narrow one is used."""
+    loaded = open_page(browser, quick_build, 390, 844, init_script=HOLD_PLOTLY, ready=UNPACKING)
+    try:
+        first = list(CHARTS)[0]
+        loaded.js(f"location.hash = '#figure-{first}'")
+        wait_until(loaded, f"document.getElementById('chart-{first}').classList.contains('preview')")
+        view_box, shown_width = loaded.js(f"""() => {{
+            const s = document.querySelector('#chart-{first} > .chart-static');
+            return [s.getAttribute('viewBox'), s.getBoundingClientRect().width]; }}""")
+        width = float(view_box.split()[2])
+        assert width < 720 and 0.85 <= shown_width / width <= 1.15, (view_box, shown_width)
+    finally:
+        loaded.page.context.close()
+
+
 def test_a_slide_shows_its_chart_as_a_drawing_until_plotly_is_ready(browser, quick_build):
     """A lesson opened at once, on a chart slide: the drawing fills the slide's chart until Plotly has drawn it."""
     loaded = open_page(browser, quick_build, 1280, 720, init_script=HOLD_PLOTLY, ready=UNPACKING)
