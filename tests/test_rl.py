@@ -10,7 +10,8 @@ import pytest
 
 from generator.rubric import rubric_score, states, words
 from generator.training.autograd import Parameter
-from generator.training.model import GPT, GPTConfig, RewardModel
+from generator.training.model import GPT, GPTConfig, RewardModel, generate
+from generator.training.optim import AdamW
 from generator.training.rl import (
     RLConfig,
     clipped_surrogate,
@@ -19,6 +20,7 @@ from generator.training.rl import (
     log_softmax,
     picked,
     reinforce,
+    rl_step,
 )
 
 from .test_autograd import numeric_grad
@@ -119,6 +121,49 @@ def test_a_large_kl_penalty_keeps_the_policy_at_the_reference():
     _, _, held = _tiny_rl(beta=100.0)
     assert free.kl[0] == 0.0 == held.kl[0], "the first step samples from the reference itself"
     assert held.kl[-1] < 0.25 * free.kl[-1]
+
+
+def test_a_step_logs_what_its_answers_score_and_how_far_the_policy_is_from_the_reference():
+    """The figures one RL step logs, computed again here one answer at a time in float64: the same answers
+    (the same random draws, at the configured temperature), each scored alone by the judge; KL and entropy
+    summed over each answer's tokens under the policy as it was before the step's update."""
+    rng = np.random.default_rng(5)
+    reference = GPT(rng, CFG)
+    judge = RewardModel(rng, copy.deepcopy(reference))
+    judge.head.weight.data[...] = rng.normal(0, 5.0, judge.head.weight.data.shape)
+    policy = copy.deepcopy(reference)
+    for p in policy.parameters():                      # a policy that has already moved away from the reference
+        p.data += rng.normal(0, 0.05, p.data.shape).astype(np.float32)
+    before = copy.deepcopy(policy)
+    prompts = [[2, 3], [4, 5, 6]]
+    cfg = RLConfig(prompts_per_step=2, samples_per_prompt=4, max_tokens=8, temperature=0.7, beta=0.3)
+    draws = np.random.default_rng(9)
+    stats = rl_step(policy, reference, judge, prompts, cfg, AdamW(policy.parameters(), cfg.lr),
+                    copy.deepcopy(draws), PAD, END, step=0)
+
+    group = [p for p in prompts for _ in range(cfg.samples_per_prompt)]
+    answers = generate(before, group, cfg.max_tokens, draws, cfg.temperature, stop=END)
+    assert any(a[-1:] == [END] for a in answers) and any(a[-1:] != [END] for a in answers)
+
+    def answer_log_probs(model, prompt, answer):        # (len(answer), V): each answer token's distribution
+        logits = model(np.array([prompt + answer])).data[0].astype(np.float64)
+        z = logits - logits.max(axis=-1, keepdims=True)
+        return (z - np.log(np.exp(z).sum(axis=-1, keepdims=True)))[len(prompt) - 1:len(prompt) + len(answer) - 1]
+
+    scores, kls, entropies = [], [], []
+    for prompt, answer in zip(group, answers):
+        ended = answer if answer[-1:] == [END] else answer + [END]       # the judge reads a finished answer
+        scores.append(float(judge(np.array([prompt + ended]), np.array([len(prompt + ended) - 1])).data[0]))
+        own, ref = answer_log_probs(before, prompt, answer), answer_log_probs(reference, prompt, answer)
+        tokens = np.arange(len(answer))
+        kls.append(float((own[tokens, answer] - ref[tokens, answer]).sum()))
+        entropies.append(float(-(np.exp(own) * own).sum()))
+    expected = {"scores": np.mean(scores), "kl": np.mean(kls), "entropy": np.mean(entropies),
+                "rlhf_reward": np.mean(np.array(scores) - cfg.beta * np.array(kls)),
+                "length": np.mean([len(a) for a in answers])}
+    assert abs(np.mean(kls)) > 0.01, "the policy differs from the reference, so KL is not zero"
+    for name, value in expected.items():
+        assert stats[name] == pytest.approx(value, rel=1e-4, abs=1e-4), name
 
 
 def test_rubric_counts_facts_stated_minus_errors_made():
