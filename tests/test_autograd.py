@@ -106,6 +106,22 @@ def test_backward_lets_go_of_the_graph_and_refuses_to_run_through_it_again():
     np.testing.assert_allclose(a.grad, [6.0, 12.0])
 
 
+def test_gelu_is_x_times_the_normal_cdf_to_the_tanh_approximations_accuracy():
+    """Gradient checks cannot see a wrong constant (forward and backward would agree on it): the values can."""
+    x = np.linspace(-4.0, 4.0, 81)
+    exact = x * 0.5 * (1.0 + np.array([math.erf(v / math.sqrt(2.0)) for v in x]))    # x * Phi(x)
+    np.testing.assert_allclose(Tensor(x).gelu().data, exact, atol=1e-3)
+
+
+def test_layer_norm_gives_each_row_mean_zero_and_variance_one_before_its_scale_and_shift():
+    x = RNG.normal(3.0, 2.0, (4, 16))
+    out = Tensor(x).layer_norm(Parameter(np.ones(16)), Parameter(np.zeros(16))).data
+    np.testing.assert_allclose(out.mean(axis=-1), 0.0, atol=1e-9)
+    np.testing.assert_allclose(out.var(axis=-1), 1.0, atol=1e-4)          # eps = 1e-5 is all that differs
+    shifted = Tensor(x).layer_norm(Parameter(np.full(16, 2.0)), Parameter(np.full(16, 0.5))).data
+    np.testing.assert_allclose(shifted, 2.0 * out + 0.5, atol=1e-12)
+
+
 def test_sigmoid_is_stable_for_large_inputs():
     x = np.array([-1000.0, 0.0, 1000.0])
     np.testing.assert_allclose(sigmoid(x), [0.0, 0.5, 1.0])
