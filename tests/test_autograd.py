@@ -152,6 +152,12 @@ def test_softmax_losses_are_exact_for_large_logits_in_every_row():
     expected = (0.0 + (1 + math.log(1 + math.exp(-1)))) / 2
     assert float(Tensor(logits).cross_entropy(targets).data) == pytest.approx(expected)
     np.testing.assert_allclose(Tensor(logits).log_softmax().data[0, 0], [0.0, -1000.0])
+    for causal in (False, True):                                       # attention's softmax too
+        np.testing.assert_allclose(Tensor(logits).softmax(causal=causal).data[0, 0], [1.0, 0.0])
+
+
+def test_a_tensor_made_from_numbers_collects_no_gradient():
+    assert not Tensor(np.ones(3)).requires_grad and Parameter(np.ones(3)).requires_grad
 
 
 def test_constants_take_the_dtype_of_the_tensor_they_meet():
