@@ -3,7 +3,7 @@
    theirs through the same function, window.pageCharts.draw(div, options), so every chart, new ones
    included, is drawn the same lazy way. Print, and browsers that cannot run Plotly, show the static
    SVG drawn at build time from the same spec (generator/chartsvg.py) instead; and until Plotly has
-   drawn a chart of the page that is near the screen, that drawing stands in its box (a preview). */
+   drawn a chart that is near the screen (or on the slide shown), that drawing stands in its box. */
 (() => {
   "use strict";
   const root = document.documentElement;
