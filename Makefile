@@ -44,10 +44,10 @@ $(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/
 	touch $@
 
 test: $(VENV)/.dev /usr/bin/chromium /usr/bin/pdftotext $(NODE_TOOLS)/node_modules/.installed   ## everything, browser tests included
-	$(BIN)/python -m pytest -n auto $(ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal $(ARGS)
 
 test-fast: $(VENV)/.dev   ## unit tests only
-	$(BIN)/python -m pytest -n auto -m "not browser and not slow" $(ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal -m "not browser and not slow" $(ARGS)
 
 # Mutation testing: mutmut changes one thing at a time in these functions (a < for a <=, a + for a -, a
 # constant, a dropped argument) and runs the fast tests (pyproject.toml [tool.mutmut]) against each change;

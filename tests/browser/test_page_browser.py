@@ -86,7 +86,7 @@ def test_a_jump_draws_the_charts_it_lands_on_first(browser, quick_build):
         assert 0 <= section_top(loaded, f"figure-{last}") <= 120, "the jump lands on the chart"
         assert loaded.errors == [] and loaded.requests == []
     finally:
-        loaded.page.context.close()
+        loaded.close()
 
 
 # Holds Plotly back until the test calls window.__releasePlotly(): the page unpacks it through a
@@ -138,7 +138,7 @@ def test_a_chart_shows_its_static_drawing_until_plotly_has_drawn_it(browser, qui
                     c.querySelectorAll('.main-svg').length > 0]; }}""") == [False, 0, True]
         assert loaded.errors == [] and loaded.requests == []
     finally:
-        loaded.page.context.close()
+        loaded.close()
 
 
 def test_on_a_phone_the_preview_is_the_narrow_drawing_at_its_own_size(browser, quick_build):
@@ -154,7 +154,7 @@ def test_on_a_phone_the_preview_is_the_narrow_drawing_at_its_own_size(browser, q
         width = float(view_box.split()[2])
         assert width < 720 and 0.85 <= shown_width / width <= 1.15, (view_box, shown_width)
     finally:
-        loaded.page.context.close()
+        loaded.close()
 
 
 def test_a_slide_shows_its_chart_as_a_drawing_until_plotly_is_ready(browser, quick_build):
@@ -173,7 +173,7 @@ def test_a_slide_shows_its_chart_as_a_drawing_until_plotly_is_ready(browser, qui
         assert loaded.js(f"document.querySelectorAll('{chart} .chart-static, .chart.preview').length") == 0
         assert loaded.errors == [] and loaded.requests == []
     finally:
-        loaded.page.context.close()
+        loaded.close()
 
 
 def test_if_plotly_fails_the_previews_give_way_to_the_static_drawings(browser, quick_build):
@@ -193,7 +193,7 @@ def test_if_plotly_fails_the_previews_give_way_to_the_static_drawings(browser, q
         assert "Charts need a newer browser" in loaded.js(
             f"getComputedStyle(document.getElementById('chart-{last}'), '::before').content")
     finally:
-        loaded.page.context.close()
+        loaded.close()
 
 
 def test_hidden_parts_are_built_when_they_are_needed(browser, quick_build):
@@ -222,7 +222,7 @@ def test_hidden_parts_are_built_when_they_are_needed(browser, quick_build):
         page.evaluate("window.dispatchEvent(new Event('afterprint'))")
         assert loaded.errors == []
     finally:
-        page.context.close()
+        loaded.close()
 
 
 def test_no_sideways_scroll_and_screenshots(desktop, mobile, shots):
@@ -356,7 +356,8 @@ def test_the_first_screen_paints_alone_then_everything_renders(browser, quick_bu
     """first_screen.js keeps the sections below the first screen unrendered until a frame has been
     drawn, then renders them a section a frame: the class goes on before the first frame and comes off
     once every section is rendered, a frame or more later."""
-    loaded = open_page(browser, quick_build, 1440, 900, init_script=WATCH_FIRST_SCREEN)
+    loaded = open_page(browser, quick_build, 1440, 900, init_script=WATCH_FIRST_SCREEN,
+                       ready="html:not(.first-screen)")
     try:
         watched = loaded.js("window.__firstScreen")
         assert watched["added"] == 0, "first_screen.js did not mark the first screen before the first frame"

@@ -31,7 +31,7 @@ def pg(browser, quick_build):
     yield loaded
     assert loaded.requests == [], "the playground made a network request"
     assert loaded.errors == [], "the playground wrote a console error"
-    loaded.page.context.close()
+    loaded.close()
 
 
 def models(run: dict, kind: str = "language") -> list[dict]:
@@ -248,7 +248,7 @@ def test_axe_finds_nothing_in_the_playground(browser, quick_build, width):
         assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]] == []
         assert loaded.errors == [] and loaded.requests == []
     finally:
-        loaded.page.context.close()
+        loaded.close()
 
 
 def test_on_a_phone_nothing_in_the_playground_is_wider_than_the_screen(browser, quick_build):
@@ -267,7 +267,7 @@ def test_on_a_phone_nothing_in_the_playground_is_wider_than_the_screen(browser, 
         loaded.page.screenshot(path=str(shots / "playground-390.png"), full_page=True,
                                clip={"x": 0, "y": top, "width": 390, "height": 2400})
     finally:
-        loaded.page.context.close()
+        loaded.close()
 
 
 def test_print_shows_a_static_snapshot_instead_of_the_widget(pg, quick_build):
@@ -317,4 +317,4 @@ def test_the_try_it_slide_runs_the_models_and_leads_to_the_playground(browser, q
         assert loaded.js("document.activeElement.id") == "pg-text"
         assert loaded.errors == [] and loaded.requests == []
     finally:
-        loaded.page.context.close()
+        loaded.close()
