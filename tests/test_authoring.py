@@ -20,7 +20,7 @@ from generator.content import load_course
 from generator.render import ALIGNMENT, GUIDE, PAGE
 
 from .browser.pages import open_page
-from .conftest import PROJECT, tiny_course_dir
+from .conftest import PROJECT, shared, tiny_course_dir
 from .processes import Running
 
 OUTPUTS = (PAGE, GUIDE, ALIGNMENT)
@@ -100,9 +100,8 @@ def _poison(value, key: str = ""):
     return value
 
 
-@pytest.fixture(scope="module")
-def hostile_build(tmp_path_factory) -> Path:
-    course = tiny_course_dir(tmp_path_factory.mktemp("hostile") / "course")
+def _build_hostile(folder: Path) -> Path:
+    course = tiny_course_dir(folder / "course")
     for path in course.glob("*.toml"):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         if path.name == "course.toml":
@@ -117,9 +116,15 @@ def hostile_build(tmp_path_factory) -> Path:
     corpus.write_text(corpus.read_text() + "\n" + PAYLOAD + "\n")
     for path in others[1:]:                              # a short corpus: the page, not the training, is tested
         path.unlink()
-    out = course.parent / "build"
+    out = folder / "build"
     build(load_course(course), out, quick=True, use_cache=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def hostile_build(tmp_path_factory) -> Path:
+    """The default course with a payload in every text field, built once for the session."""
+    return shared(tmp_path_factory, "hostile", _build_hostile)
 
 
 def test_hostile_text_is_shown_as_text_in_the_page(hostile_build):
