@@ -146,7 +146,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @pytest.fixture(scope="session")
 def browser():
-    """One headless Chromium for the whole session; each test opens its own context (tests/browser/pages.py)."""
+    """One headless Chromium for the whole session; each test opens a new document in it (tests/browser/pages.py)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")

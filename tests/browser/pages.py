@@ -57,7 +57,8 @@ class Tab:
 
     def release(self) -> None:
         self.current = None
-        self.page.goto("about:blank")                   # stops the page's timers and frees its memory
+        if not self.page.is_closed():
+            self.page.goto("about:blank")               # stops the page's timers and frees its memory
 
 
 _tabs: dict[tuple[int, str | None], Tab] = {}

@@ -92,7 +92,7 @@ Element.prototype.requestFullscreen = function (...args) {
 
 @pytest.fixture(params=[(1920, 1080), (1280, 720)], ids=["1080p", "720p"])
 def projector(request, browser, quick_build):
-    """The full deck on a projector's screen, in a context of its own."""
+    """The full deck on a projector's screen, a new document."""
     width, height = request.param
     loaded = open_page(browser, quick_build, width, height, fragment="#present=180", init_script=WATCH_FULLSCREEN)
     loaded.page.wait_for_selector("html.presenting .slide.is-current", timeout=5_000)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def desktop(browser, quick_build):
-    """The page at 1440x900, in a context of its own: nothing one test does reaches the next."""
+    """The page at 1440x900, a new document: nothing one test does reaches the next."""
     loaded = open_page(browser, quick_build, 1440, 900)
     yield loaded
     loaded.close()
