@@ -568,3 +568,21 @@ def test_axe_finds_no_serious_problems(which, request):
     result = loaded.page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     found = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
     assert found == []
+
+
+def test_nothing_one_test_does_reaches_the_next_page_opened(browser, quick_build):
+    """open_page reuses a tab between tests (tests/browser/pages.py): what a test changed there is gone."""
+    first = open_page(browser, quick_build, 1440, 900)
+    assert first.tab is not None, "the page did not open in the kept tab"
+    first.page.evaluate("window.__left = 1; document.getElementById('handout').scrollIntoView()")
+    first.page.emulate_media(media="print", reduced_motion="reduce")
+    first.js("console.error('from the first page')")
+    first.close()
+    again = open_page(browser, quick_build, 390, 844)
+    try:
+        assert again.tab is first.tab
+        assert again.js("[window.__left, scrollY, innerWidth, matchMedia('print').matches, "
+                        "matchMedia('(prefers-reduced-motion: reduce)').matches]") == [None, 0, 390, False, False]
+        assert again.errors == [] and again.requests == [] and again.dialogs == []
+    finally:
+        again.close()
