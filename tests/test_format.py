@@ -13,7 +13,9 @@ from generator import format as fmt
 MINUS = "\u2212"    # the typographic minus the page and docs print
 
 
-@pytest.mark.parametrize("x, text", [(2.4591, "2.459"), (0.6931, "0.693"), (4.0, "4.000"), (-0.5, MINUS + "0.500")])
+@pytest.mark.parametrize("x, text", [(2.4591, "2.459"), (0.6931, "0.693"), (4.0, "4.000"), (-0.5, MINUS + "0.500"),
+                                     (-0.0000057, "0.000"),     # no negative zero
+                                     (0.0004999, "0.000")])     # rounded once: 0.0005 would print 0.001
 def test_loss_has_three_decimals(x, text):
     assert fmt.loss(x) == text
 
@@ -49,7 +51,7 @@ def test_p_value(x, text):
     assert fmt.p_value(x) == text
 
 
-@pytest.mark.parametrize("x, text", [(-0.5, MINUS + "0.500"), (1.25, "1.250"), (0.0, "0.000")])
+@pytest.mark.parametrize("x, text", [(-0.5, MINUS + "0.500"), (1.25, "1.250"), (0.0, "0.000"), (-0.0004999, "0.000")])
 def test_score_shows_a_sign_only_when_negative(x, text):
     assert fmt.score(x) == text
 
