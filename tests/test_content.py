@@ -130,10 +130,19 @@ def test_chosen_equal_to_rejected(course_dir):
     assert any("(p01-metformin-egfr28).rejected: is the same as chosen" in p for p in problems(course_dir))
 
 
+def concept_index(concepts: Path, key: str, value: str) -> int:
+    """Which [[concept]] of concept_map.toml has `key = value` (counted from 0, as the messages count)."""
+    entries = __import__("tomllib").loads(concepts.read_text(encoding="utf-8"))["concept"]
+    return next(i for i, entry in enumerate(entries) if entry[key] == value)
+
+
 def test_concept_naming_missing_symbol(course_dir):
+    """One message: the file, the line, the field, what is wrong and how to write it."""
     concepts = course_dir / "concept_map.toml"
     edit(concepts, 'symbol = "reward.bradley_terry_loss"', 'symbol = "reward.bt_loss"')
-    assert any("'reward.bt_loss' names no function or class" in p for p in problems(course_dir))
+    i, line = concept_index(concepts, "symbol", "reward.bt_loss"), line_of(concepts, 'symbol = "reward.bt_loss"')
+    assert f"concept_map.toml:{line}: concept[{i}].symbol: 'reward.bt_loss' names no function or class in " \
+           "generator/training; use module.function or module.Class.method" in problems(course_dir)
 
 
 def test_concept_key_line_not_in_its_code(course_dir):
@@ -148,8 +157,9 @@ def test_concept_key_line_not_in_its_code(course_dir):
 def test_concept_figure_may_be_derived_but_must_exist(course_dir):
     concepts = course_dir / "concept_map.toml"
     edit(concepts, 'metric = "pretrain.lr_schedule"', 'metric = "pretrain.lr_shedule"')
-    assert any("'pretrain.lr_shedule' is not a run figure; did you mean 'pretrain.lr_schedule'?" in p
-               for p in problems(course_dir))
+    i, line = concept_index(concepts, "metric", "pretrain.lr_shedule"), line_of(concepts, '"pretrain.lr_shedule"')
+    assert f"concept_map.toml:{line}: concept[{i}].metric: 'pretrain.lr_shedule' is not a run figure; " \
+           "did you mean 'pretrain.lr_schedule'?" in problems(course_dir)
 
 
 def test_an_answer_longer_than_the_context_window(course_dir):
