@@ -174,6 +174,21 @@ def test_an_answer_longer_than_the_context_window(course_dir):
     assert "more than model.block_size (256) holds; shorten it or raise block_size" in found[0]
 
 
+
+@pytest.mark.parametrize("table, occurrence, at", [("pair", 2, "pair[1].answer"), ("heldout", 1, "heldout[0].answer")])
+def test_a_fine_tuning_answer_longer_than_the_context_window(course_dir, table, occurrence, at):
+    """A demonstration or a held-out answer too long: the message names sft.toml, the answer's line and which one."""
+    sft = course_dir / "sft.toml"
+    lines = sft.read_text().splitlines()
+    start = [i for i, line in enumerate(lines, 1) if line == f"[[{table}]]"][occurrence - 1]
+    answer = next(i for i, line in enumerate(lines, 1) if i > start and line.startswith("answer"))
+    lines[answer - 1] = lines[answer - 1].replace('answer = "', 'answer = "' + "Far too long. " * 30, 1)
+    sft.write_text("\n".join(lines) + "\n")
+    found = problems(course_dir)
+    assert len(found) == 1 and found[0].startswith(f"sft.toml:{answer}: {at}: with its question this is ")
+    assert found[0].endswith("tokens, more than model.block_size (256) holds; shorten it or raise block_size")
+
+
 def test_vocabulary_too_small(course_dir):
     set_setting(course_dir / "course.toml", "vocab_size", "40")
     assert any("training.vocab_size: 40 is too small" in p and "set it to at least" in p
