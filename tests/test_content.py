@@ -189,6 +189,16 @@ def test_a_fine_tuning_answer_longer_than_the_context_window(course_dir, table, 
     assert found[0].endswith("tokens, more than model.block_size (256) holds; shorten it or raise block_size")
 
 
+
+def test_a_case_answer_longer_than_the_context_window(course_dir):
+    """The case study's answers are checked too: the message names case.toml, the line and the key."""
+    case = course_dir / "case.toml"
+    edit(case, 'vague_answer = "', 'vague_answer = "' + "Far too long. " * 30)
+    found = problems(course_dir)
+    line = line_of(case, "vague_answer = ")
+    assert len(found) == 1 and found[0].startswith(f"case.toml:{line}: vague_answer: with its question this is ")
+
+
 def test_vocabulary_too_small(course_dir):
     set_setting(course_dir / "course.toml", "vocab_size", "40")
     assert any("training.vocab_size: 40 is too small" in p and "set it to at least" in p
