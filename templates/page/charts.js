@@ -12,6 +12,7 @@
   let specs = null;
   const spec = () => specs || (specs = JSON.parse(document.getElementById("chart-data").textContent));
   const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+  const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
   /* ---------- Plotly: unpacked once */
   function base64Bytes(text) {
@@ -31,10 +32,22 @@
       if (!script.src) resolve();             // an inline script has run once it is added
     });
   }
+  /* The whole input is written at once, so the browser inflates it in one go and the chunks are read
+     back in promise callbacks of the same task: no frame of the page's own rendering can come between
+     (a Blob's stream would be read in many tasks, each waiting behind a frame). */
+  async function gunzip(bytes) {
+    const stream = new DecompressionStream("gzip");
+    const writer = stream.writable.getWriter();
+    writer.write(bytes).catch(() => {});      // an error in the data is thrown by read() below
+    writer.close().catch(() => {});
+    const reader = stream.readable.getReader();
+    const chunks = [];
+    for (let part = await reader.read(); !part.done; part = await reader.read()) chunks.push(part.value);
+    return new Blob(chunks);
+  }
   async function unpack() {
     root.dataset.charts = "loading";
-    const bytes = base64Bytes(packed.textContent);
-    const blob = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).blob();
+    const blob = await gunzip(base64Bytes(packed.textContent));
     performance.mark("plotly-unpacked");
     const url = URL.createObjectURL(new Blob([blob], { type: "text/javascript" }));
     try {
@@ -166,12 +179,12 @@
     if (drawing) return;
     drawing = true;
     while (landing.size || waiting.size) {
+      await nextPaint();                      // a landing and the previews show before each chart is drawn
       const next = landing.size ? landing.values().next().value
         : Array.from(waiting).sort((a, b) => distance(a) - distance(b))[0];
       landing.delete(next);
       waiting.delete(next);
       await draw(next).catch((error) => console.warn("A chart could not be drawn.", error));
-      await nextTask();                       // paint and answer input between two charts
     }
     drawing = false;
   }
