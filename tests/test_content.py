@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from pathlib import Path
@@ -9,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from generator.__main__ import main
-from generator.content import ContentError, load_course
+from generator.content import CHARS_PER_MERGE, MIN_PREFERENCE_PAIRS, ContentError, load_course, settings_misfits
 from generator.rubric import rubric_score
+from generator.training.tokenizer import chat_example
 
 from .conftest import PROJECT
 
@@ -292,3 +294,157 @@ def test_a_misplaced_or_unknown_setting_says_where_it_belongs_or_what_the_table_
     assert any(p.startswith(f"teaching.toml:{line_of(teaching, 'nothing.like_this')}: ") and p.endswith(
         ": unknown figure {nothing.like_this_at_all}; see docs/metrics.md for the figures you can quote")
         for p in found)
+
+
+# ---------------------------------------------------------------- settings the course's text cannot fill
+# settings_misfits at each of its boundaries, against figures counted here from the course's own text.
+
+@pytest.fixture(scope="module")
+def default_course():
+    return load_course(CONTENT)
+
+
+def tuned(s, **changes):
+    """Settings `s` with some fields changed: vocab_size=..., or a table's field as table__key=..."""
+    tables = {}
+    for name, value in changes.items():
+        table, _, key = name.partition("__")
+        if key:
+            tables.setdefault(table, {})[key] = value
+        else:
+            s = dataclasses.replace(s, **{table: value})
+    return dataclasses.replace(s, **{t: dataclasses.replace(getattr(s, t), **v) for t, v in tables.items()})
+
+
+def test_a_vocabulary_one_merge_beyond_what_the_corpus_teaches(default_course):
+    """The most merges a corpus teaches: one per CHARS_PER_MERGE characters, counted here from its text."""
+    first = default_course.corpus[0]
+    course = dataclasses.replace(default_course, corpus=(dataclasses.replace(first, text=first.text[:2000]),))
+    needed = len(set("".join(course.texts()))) + 4          # every character, and 4 special tokens
+    characters = 2000
+    most = needed + characters // CHARS_PER_MERGE
+    s = tuned(default_course.settings, pretrain__seq_len=8, sft__replay_len=8)    # windows the short text fills
+    assert settings_misfits(course, tuned(s, vocab_size=most)) == []
+    assert settings_misfits(course, tuned(s, vocab_size=most + 1)) == [(
+        "training.vocab_size", f"{most + 1} leaves {most + 1 - needed} merges for the tokenizer to learn from "
+        f"{characters:,} characters of corpus, more than it can teach: a merged token needs about "
+        f"{CHARS_PER_MERGE} characters of text to be seen often enough to learn; set it to at most {most}, "
+        "or add text")]
+
+
+def test_one_fold_more_than_preference_pairs(default_course):
+    """Folds need a pair each; below MIN_PREFERENCE_PAIRS pairs another check speaks, not this one."""
+    fewest = dataclasses.replace(default_course, preferences=default_course.preferences[:MIN_PREFERENCE_PAIRS])
+    s = default_course.settings
+    assert settings_misfits(fewest, tuned(s, reward__folds=MIN_PREFERENCE_PAIRS)) == []
+    assert settings_misfits(fewest, tuned(s, reward__folds=MIN_PREFERENCE_PAIRS + 1)) == [(
+        "reward.folds", f"{MIN_PREFERENCE_PAIRS + 1} folds need at least {MIN_PREFERENCE_PAIRS + 1} preference "
+        f"pairs (each fold holds some out), and preferences.toml has {MIN_PREFERENCE_PAIRS}; lower it to at most "
+        f"{MIN_PREFERENCE_PAIRS}")]
+    too_few = dataclasses.replace(default_course, preferences=default_course.preferences[:MIN_PREFERENCE_PAIRS - 1])
+    assert settings_misfits(too_few, tuned(s, reward__folds=MIN_PREFERENCE_PAIRS + 1)) == []
+
+
+@pytest.fixture(scope="module")
+def held_out(default_course):
+    """fraction -> (training, validation) tokens as the pipeline cuts the corpus: the tokens of each file,
+    counted here with the course's tokenizer, the last `fraction` held out, each part ending with <|endoftext|>."""
+    tok = default_course.tokenizer(default_course.settings.vocab_size)
+    counts = [len(tok.encode(document.text)) for document in default_course.corpus]
+
+    def split(fraction: float) -> tuple[int, int]:
+        train = sum(int(n * (1 - fraction)) + 1 for n in counts)
+        return train, sum(counts) + 2 * len(counts) - train
+    return split
+
+
+@pytest.mark.parametrize("longer, name", [("sft__replay_len", "sft.replay_len"),
+                                           ("pretrain__seq_len", "pretrain.seq_len")])
+def test_a_window_the_training_text_cannot_fill_twice(default_course, held_out, longer, name):
+    """A window's inputs and its targets one token on, and a second start: training needs its longest
+    window + 2 tokens; the message names that window's setting."""
+    s = default_course.settings
+    train, val = held_out(s.val_fraction)
+    short = {"pretrain__seq_len": 8, "sft__replay_len": 8}
+    fits = tuned(s, model__block_size=train, **{**short, longer: train - 2})
+    assert not any(message.startswith("its training part") for _, message in settings_misfits(default_course, fits))
+    misfit = tuned(s, model__block_size=train, **{**short, longer: train - 1})
+    assert ("corpus", f"its training part is {train} tokens, too few for windows of {train} tokens ({name} + 1); "
+            f"add text, or set a smaller {name}") in settings_misfits(default_course, misfit)
+
+
+def test_a_validation_part_exactly_one_window_long_is_enough(default_course, held_out):
+    s = default_course.settings
+    _, val = held_out(s.val_fraction)
+    assert settings_misfits(default_course, tuned(s, pretrain__seq_len=val - 1, model__block_size=val)) == []
+
+
+@pytest.mark.parametrize("advised", [0.01, 0.2, 0.49])
+def test_too_short_a_validation_part_is_advised_the_smallest_fraction_that_fills_a_window(default_course, held_out,
+                                                                                         advised):
+    """A window exactly as long as what `advised` holds out: that hundredth is the advice, not the next."""
+    s = tuned(default_course.settings, val_fraction=0.001)
+    _, window = held_out(advised)
+    assert held_out(round(advised - 0.01, 2))[1] < window
+    found = settings_misfits(default_course, tuned(s, pretrain__seq_len=window - 1, model__block_size=window))
+    val = held_out(0.001)[1]
+    assert found == [("training.val_fraction", f"0.001 holds out {val} tokens for validation, fewer than one "
+                      f"pretraining window ({window} tokens, pretrain.seq_len + 1); raise it to {advised}")]
+
+
+def test_when_only_half_the_corpus_would_fill_a_window_the_text_is_what_falls_short(default_course, held_out):
+    s = tuned(default_course.settings, val_fraction=0.001)
+    _, window = held_out(0.5)
+    assert held_out(0.49)[1] < window
+    val = held_out(0.001)[1]
+    found = settings_misfits(default_course, tuned(s, pretrain__seq_len=window - 1, model__block_size=window))
+    assert ("corpus", f"its validation part is {val} tokens, fewer than one pretraining window of {window} tokens "
+            "(pretrain.seq_len + 1), and no val_fraction below 0.5 holds out enough; add text, or set a smaller "
+            "pretrain.seq_len") in found
+
+
+def test_a_misfit_of_the_quick_settings_alone_says_so_at_the_line_it_comes_from(course_dir):
+    """[quick.model] block_size is lowered below [pretrain] seq_len: the full run is fine, --quick is not."""
+    toml = course_dir / "course.toml"
+    edit(toml, "[pretrain]\n", "[pretrain]\nseq_len = 200\n")
+    edit(toml, "[quick.pretrain]\n", "[quick.model]\nblock_size = 150\n[quick.pretrain]\n")
+    assert problems(course_dir) == [
+        f"course.toml:{line_of(toml, 'seq_len = 200')}: pretrain.seq_len: 200 is more than model.block_size (150), "
+        "the longest context the model has; lower it to at most 150 (in the --quick settings)"]
+
+
+def test_each_misfit_is_reported_once_and_a_quick_one_at_its_quick_line(course_dir):
+    """A vocabulary too large misfits both runs (one message); [quick.reward] folds misfits --quick alone."""
+    toml = course_dir / "course.toml"
+    edit(toml, "[quick.reward]\nsteps = 4\nfolds = 2\n", "[quick.reward]\nsteps = 4\nfolds = 25\n")
+    set_setting(toml, "vocab_size", "5000")
+    found = problems(course_dir)
+    assert [problem.split(": ")[:2] for problem in found] == [
+        [f"course.toml:{line_of(toml, 'vocab_size')}", "training.vocab_size"],
+        [f"course.toml:{line_of(toml, 'folds = 25')}", "quick.reward.folds"]]
+    assert found[1].endswith("25 folds need at least 25 preference pairs (each fold holds some out), and "
+                             "preferences.toml has 20; lower it to at most 20")
+
+
+@pytest.mark.parametrize("value, expected", [('"fast"', "must be a number, got 'fast'"),
+                                             ("true", "must be a number, got True"),
+                                             ("inf", "must be a finite number, got inf")])
+def test_a_rate_that_is_not_a_number_is_named(course_dir, value, expected):
+    toml = course_dir / "course.toml"
+    set_setting(toml, "lr", value)
+    assert problems(course_dir) == [f"course.toml:{line_of(toml, 'lr = ')}: pretrain.lr: {expected}"]
+
+
+def test_a_context_exactly_as_long_as_the_longest_example_holds_it(course_dir):
+    """block_size equal to the longest chat example, counted here with the course's tokenizer, is enough."""
+    course = load_course(course_dir)
+    tok = course.tokenizer(course.settings.vocab_size)
+    chats = [(p.question, p.answer) for p in course.sft_pairs + course.heldout_pairs]
+    chats += [(p.prompt, answer) for p in course.preferences for answer in (p.chosen, p.rejected)]
+    chats += [(course.case.question, course.case.specific_answer), (course.case.question, course.case.vague_answer)]
+    longest = max(len(tok.encode(chat_example(question, answer))) for question, answer in chats)
+    toml = course_dir / "course.toml"
+    set_setting(toml, "block_size", str(longest))
+    assert load_course(course_dir).settings.model.block_size == longest
+    set_setting(toml, "block_size", str(longest - 1))
+    assert any(f"more than model.block_size ({longest - 1}) holds" in problem for problem in problems(course_dir))
