@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,9 +20,10 @@ import pytest
 from generator import cache, output
 from generator.__main__ import main
 from generator.content import load_course
+from generator.errors import UserError
 from generator.render import ALIGNMENT, GUIDE, METRICS, PAGE
 
-from .conftest import CONTENT
+from .conftest import CONTENT, PROJECT
 from .test_authoring import folder_digest
 from .test_robustness import fake_build
 
@@ -152,8 +156,9 @@ def test_exchange_swaps_two_folders_in_one_call(tmp_path):
     assert output._exchange(a, b) is True
     assert ((a / "name").read_text(), (b / "name").read_text()) == ("b", "a")
     ctypes.set_errno(0)                             # the kernel's error must be read after this very call
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError) as missing:
         output._exchange(a, tmp_path / "missing")
+    assert (missing.value.strerror, missing.value.filename) == (os.strerror(errno.ENOENT), str(tmp_path / "missing"))
     (tmp_path / "file").write_text("")
     ctypes.set_errno(0)
     with pytest.raises(NotADirectoryError):
@@ -172,3 +177,66 @@ def test_a_system_without_renameat2_uses_two_renames(monkeypatch, tmp_path):
     assert output._exchange(tmp_path / "a", tmp_path / "b") is False
     out = fake_build(fake_build(tmp_path / "build", "one"), "two")
     assert (out / PAGE).read_text() == "<p>two</p>\n" and leftovers(out) == []
+
+
+def test_a_build_folder_whose_parents_do_not_exist_yet_is_made_with_them(tmp_path):
+    out = fake_build(tmp_path / "courses" / "autumn" / "build", "first")
+    assert (out / PAGE).read_text() == "<p>first</p>\n"
+
+
+def test_an_out_below_a_file_is_one_message_naming_the_folder(tmp_path):
+    (tmp_path / "notes.txt").write_text("")
+    with pytest.raises(UserError) as refused:
+        fake_build(tmp_path / "notes.txt" / "build", "never")
+    assert str(refused.value) == (f"cannot write the build into {tmp_path / 'notes.txt'}: "
+                                  f"{os.strerror(errno.EEXIST).lower()}; choose another --out, or make that "
+                                  "folder writable")
+
+
+def test_a_staging_folder_that_cannot_be_made_is_one_message(monkeypatch, previous):
+    """Where the new build's folder is to go, something else already is (here: a file of that name)."""
+    monkeypatch.setattr(output.secrets, "token_hex", lambda nbytes: "taken")
+    (previous.parent / f".{previous.name}.new-taken").write_text("")
+    before = folder_digest(previous)
+    with pytest.raises(UserError) as refused, output.replacing(previous):
+        pass
+    assert str(refused.value) == (f"cannot write the build into {previous.parent}: "
+                                  f"{os.strerror(errno.EEXIST).lower()}; choose another --out, or make that "
+                                  "folder writable")
+    assert folder_digest(previous) == before
+
+
+def test_what_cannot_be_deleted_after_the_swap_does_not_fail_the_build(monkeypatch, previous):
+    """A file that will not go, in an interrupted build's folder and in the previous build: the new build
+    still lands; what stays behind is only ever beside build/."""
+    leftover = previous.parent / f".{previous.name}.new-interrupted"
+    leftover.mkdir()
+    (leftover / output.MARKER).write_text(output.MARKER_TEXT)
+    for folder in (leftover, previous):
+        (folder / "stuck").write_text("")
+    unlink = os.unlink
+
+    def refuse_stuck(path, *args, **kwargs):
+        if Path(path).name == "stuck":
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", refuse_stuck)
+    fake_build(previous, "this week")
+    assert (previous / PAGE).read_text() == "<p>this week</p>\n" and not (previous / "stuck").exists()
+
+
+def test_files_are_written_as_utf8_whatever_the_locale(tmp_path):
+    """A teacher's machine with a non-UTF-8 locale (here C, with Python's UTF-8 mode off) writes the same bytes."""
+    text = "eGFR < 30 mL/min/1.73 m²: “stop” — café"
+    here, c_locale = tmp_path / "here", tmp_path / "c-locale"
+    for folder in (here, c_locale):
+        folder.mkdir()
+    output.write_files(here, {PAGE: text})
+    script = ("import sys; from pathlib import Path; from generator import output; "
+              f"output.write_files(Path(sys.argv[1]), {{{PAGE!r}: {ascii(text)}}})")
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0"}
+    said = subprocess.run([sys.executable, "-c", script, str(c_locale)], cwd=PROJECT, env=env,
+                          capture_output=True, text=True)
+    assert said.returncode == 0, said.stderr
+    assert (here / PAGE).read_bytes() == (c_locale / PAGE).read_bytes() == text.encode("utf-8")

@@ -331,7 +331,8 @@ def test_out_refuses_a_folder_the_generator_did_not_make(capsys, monkeypatch, co
     before = folder_digest(notes)
     code, said = cli(capsys, "build", "--quick", "--content", str(course), "--out", str(notes))
     assert code == 2 and "Traceback" not in said
-    assert f"error: --out {notes} holds files the generator did not write (it has no .generator-build file)" in said
+    assert f"error: --out {notes} holds files the generator did not write (it has no .generator-build file), and " \
+           "a build replaces its output folder whole; choose a new or empty folder. Nothing was built" in said
     assert folder_digest(notes) == before
 
 
