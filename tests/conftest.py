@@ -49,16 +49,37 @@ def make_build(out: Path, course, run: dict) -> Build:
     return Build(out, json.loads((out / "metrics.json").read_text()))
 
 
+MUTMUT_STATS = Path("mutmut-stats.json")           # mutmut runs the tests from its mutants/ folder
+CAUGHT = Path("mutmut-caught.tsv")                  # there too: function, then a test that caught a mutant of it
+
+
+def _mutated_function() -> str | None:
+    """The function whose mutant this test process runs against (make mutants), else None."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    return mutant.rsplit("__mutmut_", 1)[0] if "__mutmut_" in mutant else None
+
+
 def pytest_collection_modifyitems(items):
     """Mark every test that needs the session's training run (`-m "not run"` leaves them out: make mutants).
-    Against a mutant (make mutants), run the quickest tests first: mutmut stops at the first that fails."""
+    Against a mutant (make mutants), first the tests that caught another mutant of the same function, then
+    the quickest: mutmut stops at the first test that fails."""
     for item in items:
         if "quick_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.run)
-    stats = Path("mutmut-stats.json")                   # mutmut runs the tests from its mutants/ folder
-    if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", "") and stats.exists():
-        seconds = json.loads(stats.read_text())["duration_by_test"]
-        items.sort(key=lambda item: seconds.get(item.nodeid, float("inf")))
+    function = _mutated_function()
+    if function and MUTMUT_STATS.exists():
+        seconds = json.loads(MUTMUT_STATS.read_text())["duration_by_test"]
+        lines = CAUGHT.read_text().splitlines() if CAUGHT.exists() else []
+        caught = {line.split("\t")[1] for line in lines if line.startswith(function + "\t")}
+        items.sort(key=lambda item: (item.nodeid not in caught, seconds.get(item.nodeid, float("inf"))))
+
+
+def pytest_runtest_logreport(report):
+    """Against a mutant, remember the test that caught it, for the function's next mutants."""
+    function = _mutated_function()
+    if function and report.failed and MUTMUT_STATS.exists():
+        with CAUGHT.open("a") as record:                # one short line: the appends of two processes never mix
+            record.write(f"{function}\t{report.nodeid}\n")
 
 
 def shared(tmp_path_factory, name: str, make):
