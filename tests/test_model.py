@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from generator.training.autograd import Tensor
-from generator.training.model import GPT, GPTConfig, KVCache, generate
+from generator.training.model import GPT, GPTConfig, KVCache, generate, next_tokens
 from generator.training.parallel import DataParallel
 from generator.training.pretrain import next_token_loss
 
@@ -113,3 +113,94 @@ def test_an_error_in_the_other_process_is_raised_here():
     with pytest.raises(ValueError, match="broken loss"), DataParallel(model) as dp:
         assert dp.process is not None
         dp.backward(loss_failing_on_one_row, x, y)
+
+
+# ---------------------------------------------------------------- the forward pass against a second implementation
+
+def randomised(cfg: GPTConfig, seed: int = 1) -> GPT:
+    """A model whose every parameter is random, biases and layer-norm gains included, so each one shows."""
+    model = GPT(np.random.default_rng(seed), cfg)
+    rng = np.random.default_rng(seed + 1)
+    for p in model.parameters():
+        p.data[...] = rng.normal(0.0, 0.5, p.data.shape)
+    return model
+
+
+def reference_logits(model: GPT, idx: np.ndarray) -> np.ndarray:
+    """The same GPT written out again in plain NumPy, in float64: rotary positions as complex numbers,
+    attention with an explicit lower-triangular mask, GELU's tanh formula, the embedding reused as output."""
+    cfg = model.cfg
+    hs, half = cfg.n_embd // cfg.n_head, cfg.n_embd // cfg.n_head // 2
+    T = idx.shape[1]
+    turn = np.exp(1j * np.arange(T)[:, None] * 10000.0 ** (-2 * np.arange(half) / hs))   # (T, hs/2)
+
+    def norm(x, ln):
+        x = x - x.mean(-1, keepdims=True)
+        return x / np.sqrt((x ** 2).mean(-1, keepdims=True) + 1e-5) * ln.weight.data + ln.bias.data
+
+    def rotate(x):                                  # channel i and i + hs/2 of each head: one complex number
+        z = (x[..., :half] + 1j * x[..., half:]) * turn
+        return np.concatenate([z.real, z.imag], axis=-1)
+
+    x = model.tok_emb.data.astype(np.float64)[idx]
+    for block in model.blocks:
+        a = norm(x, block.ln1) @ block.attn.qkv.weight.data + block.attn.qkv.bias.data
+        q, k, v = (a[..., i * cfg.n_embd:(i + 1) * cfg.n_embd].reshape(*idx.shape, cfg.n_head, hs).swapaxes(1, 2)
+                   for i in range(3))
+        scores = rotate(q) @ rotate(k).swapaxes(-1, -2) / np.sqrt(hs)
+        scores = np.where(np.tril(np.ones((T, T), bool)), scores, -np.inf)
+        weights = np.exp(scores - scores.max(-1, keepdims=True))
+        heads = (weights / weights.sum(-1, keepdims=True)) @ v                     # (B, H, T, hs)
+        x = x + heads.swapaxes(1, 2).reshape(x.shape) @ block.attn.proj.weight.data + block.attn.proj.bias.data
+        u = norm(x, block.ln2) @ block.mlp.up.weight.data + block.mlp.up.bias.data
+        u = 0.5 * u * (1 + np.tanh(np.sqrt(2 / np.pi) * (u + 0.044715 * u ** 3)))
+        x = x + u @ block.mlp.down.weight.data + block.mlp.down.bias.data
+    return norm(x, model.ln_f) @ model.tok_emb.data.T
+
+
+def test_the_forward_pass_is_the_transformer_written_out_again():
+    cfg = GPTConfig(vocab_size=23, block_size=16, n_layer=2, n_head=2, n_embd=16)
+    model = randomised(cfg)
+    idx = np.random.default_rng(3).integers(0, cfg.vocab_size, (2, 11))
+    logits = model(idx).data
+    assert logits.dtype == np.float32
+    np.testing.assert_allclose(logits, reference_logits(model, idx), rtol=2e-4, atol=2e-4)
+
+
+def test_parameters_and_cached_steps_stay_in_float32():
+    """float32 throughout: the weights, what the cache stores, and the logits of a cached step."""
+    model = randomised(CFG)
+    assert {p.data.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+    cache = KVCache(CFG.n_layer, CFG.block_size)
+    assert model(np.array([[1, 2, 3]]), cache).data.dtype == np.float32
+    assert model(np.array([[4]]), cache).data.dtype == np.float32
+    assert {keys.dtype for keys in cache.keys} == {values.dtype for values in cache.values} == {np.dtype(np.float32)}
+
+
+def test_residual_projections_start_smaller_by_depth():
+    """GPT-2's initialisation: weights of std 0.02, the two projections into the residual stream 0.02 / sqrt(2 L)."""
+    cfg = GPTConfig(vocab_size=50, block_size=8, n_layer=3, n_head=2, n_embd=64)
+    model = GPT(np.random.default_rng(0), cfg)
+    for block in model.blocks:
+        for linear, std in ((block.attn.qkv, 0.02), (block.mlp.up, 0.02), (block.attn.proj, 0.02 / np.sqrt(6)),
+                            (block.mlp.down, 0.02 / np.sqrt(6))):
+            assert linear.weight.data.std() == pytest.approx(std, rel=0.05)
+            assert not linear.bias.data.any()
+    assert model.tok_emb.data.std() == pytest.approx(0.02, rel=0.05)
+
+
+def test_sampling_at_the_default_temperature_is_sampling_at_1():
+    model = trained_looking_model()
+    runs = [generate(model, [[1, 2]], 8, np.random.default_rng(5), **kwargs) for kwargs in ({}, {"temperature": 1.0})]
+    assert runs[0] == runs[1]
+
+
+def test_a_draw_above_the_rounded_total_still_picks_a_token_of_the_vocabulary():
+    """Probabilities summed in float32 can fall just short of 1; a draw in that gap takes the last token."""
+    logits = np.random.default_rng(0).normal(size=(1, 7)).astype(np.float32)   # its probabilities sum to 0.99999994
+
+    class TopDraw:
+        def random(self, shape):
+            return np.full(shape, 1 - 1e-12)
+
+    assert next_tokens(logits, TopDraw(), 1.0).tolist() == [6]
