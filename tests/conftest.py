@@ -123,6 +123,9 @@ def other_seed_build(tmp_path_factory, quick_run) -> Build:
 
 
 TINY_QUICK = """
+[quick.model]
+n_layer = 1
+n_embd = 32
 [quick.pretrain]
 steps = 6
 eval_every = 3
@@ -141,7 +144,8 @@ samples_per_prompt = 2
 
 
 def tiny_course_dir(target: Path, source: Path = CONTENT) -> Path:
-    """A copy of a course whose --quick settings train for a handful of steps (seconds, not minutes)."""
+    """A copy of a course whose --quick settings train a smaller model for a handful of steps (seconds, not
+    minutes)."""
     shutil.copytree(source, target)
     course_toml = target / "course.toml"
     text = course_toml.read_text(encoding="utf-8")

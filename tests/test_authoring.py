@@ -107,7 +107,6 @@ def _build_hostile(folder: Path) -> Path:
         if path.name == "course.toml":
             data["course"] = _poison(data["course"])
             data["model"]["block_size"] = 640            # the payload makes every example longer
-            data["model"].update(n_layer=1, n_embd=32)      # a smaller model: the page, not the training, is tested
         else:
             data = _poison(data)
         if path.name in ("sft.toml", "preferences.toml"):  # fewer, longer examples: quicker to train
