@@ -51,7 +51,7 @@ test-fast: $(VENV)/.dev   ## unit tests only
 
 # Mutation testing: mutmut changes one thing at a time in these functions (a < for a <=, a + for a -, a
 # constant, a dropped argument) and runs the fast tests (pyproject.toml [tool.mutmut]) against each change;
-# a change no test notices is a surviving mutant. About 35 minutes on 2 cores; not part of test or CI.
+# a change no test notices is a surviving mutant. About 17 minutes on 2 cores; not part of test or CI.
 CONTENT_VALIDATION := $(foreach f,settings_misfits _check_fit _check_settings_fit _check_lengths _check_concept \
 	_setting_value _unknown_setting _placeholder_mistakes _suggest _unknown,generator.content.x_$(f)__mutmut_*) \
 	generator.content.x*TextSizes*split__mutmut_*
