@@ -72,6 +72,9 @@ def test_charts_are_drawn_as_they_come_near_the_screen(desktop):
     pushed = desktop.js("""Array.from(document.querySelectorAll('main .chart.drawn')).filter(d =>
         ['l', 't', 'b'].some(side => d._fullLayout._size[side] !== d.layout.margin[side])).map(d => d.dataset.chart)""")
     assert pushed == [], "Plotly moved a margin to fit a label or legend, so it drew these charts twice"
+    # Plotly's warm-up chart (drawn out of sight once it is unpacked) is gone: the page's charts are its only plots
+    assert desktop.js("document.querySelectorAll('.js-plotly-plot').length") == len(CHARTS)
+    assert desktop.js("document.querySelector('body > div[aria-hidden]')") is None
     assert desktop.requests == []
     assert desktop.errors == []
     desktop.js("window.scrollTo({top: 0, behavior: 'instant'})")
