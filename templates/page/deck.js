@@ -104,7 +104,7 @@
     if (document.fullscreenElement && document.exitFullscreen) document.exitFullscreen().catch(() => {});
     history.replaceState(null, "", location.pathname + location.search);
     const section = slide && slide.dataset.section && document.getElementById(slide.dataset.section);
-    if (section) section.scrollIntoView({ behavior: "instant", block: "start" });
+    if (section) window.pageLanding.land(section);
     if (window.pageCharts) window.pageCharts.resize();
     presentButton.focus({ preventScroll: true });
   }

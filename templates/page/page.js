@@ -26,16 +26,40 @@
       parent.dispatchEvent(new CustomEvent("pagebuilt", { bubbles: true }));
     }
   }
-  /* before a jump to an anchor: what waits to be built above the target is built now, so the target
-     stays where the page is scrolling to */
-  function buildBefore(target) {
-    for (const holder of $$("main .later[data-near]")) {
-      if (!target.contains(holder) && holder.compareDocumentPosition(target) & Node.DOCUMENT_POSITION_FOLLOWING) {
-        build(holder);
-      }
+  window.pageLater = { build };
+
+  /* ---------- landing on an anchor (a link, the address, leaving the slides): the target's section is
+     rendered, and what the screen shows below it, and the page goes there. The sections above it render
+     after (first_screen.js), and their parts are built as they near the screen: each time a section
+     changes height, the page aims at the target again, after layout and before paint, so the target stays
+     where it landed until the reader scrolls. (The browser's scroll anchoring alone lost the place while
+     the sections above rendered, by up to 20,000 px on a slow phone.) */
+  const landing = (() => {
+    let target = null;          // what the page holds in place, if anything
+    let gliding = false;        // a short jump glides there, and is re-aimed gliding
+    const aim = () => target.scrollIntoView({ block: "start", behavior: gliding ? "auto" : "instant" });   // auto: smooth, unless motion is reduced
+    const hold = new ResizeObserver(() => { if (target) aim(); });
+    for (const section of sections) hold.observe(section);
+    const release = () => { target = null; };
+    /* the reader scrolls, or is about to: the page is theirs again */
+    for (const type of ["wheel", "touchstart", "keydown", "mousedown"]) {
+      window.addEventListener(type, release, { capture: true, passive: true });
     }
-  }
-  window.pageLater = { build, buildBefore };
+    window.addEventListener("beforeprint", release);
+    window.addEventListener("scrollend", () => { gliding = false; });
+    /* a long way is jumped at once (painting every screen on the way costs a slow computer more than the
+       glide is worth); options.glide: a short one glides */
+    function land(to, options = {}) {
+      const section = to.closest("main > .section");
+      window.pageFirstScreen.render(section);
+      target = to;
+      gliding = Boolean(options.glide) && Math.abs(to.getBoundingClientRect().top) <= 2 * window.innerHeight;
+      aim();
+      window.pageFirstScreen.renderOnScreenAfter(section);
+    }
+    return { land, release };
+  })();
+  window.pageLanding = landing;
   /* a link within the page: no native jump (it glides towards where the target was before the sections above
      it were built, and on a busy computer that glide can finish after, and away from, the landing below); the
      address changes and the page's hashchange listeners land, as they do for a link from outside */
@@ -57,13 +81,7 @@
   });
   window.addEventListener("hashchange", () => {
     const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
-    if (!target || !target.closest("main")) return;
-    window.pageFirstScreen.renderUpTo(target);
-    buildBefore(target);
-    /* re-aimed at where the target now is; a long way is jumped at once, as painting every screen on the
-       way costs a slow computer more than the glide is worth */
-    const far = Math.abs(target.getBoundingClientRect().top) > 2 * window.innerHeight;
-    target.scrollIntoView({ block: "start", behavior: far ? "instant" : "auto" });
+    if (target && target.closest("main")) landing.land(target, { glide: true });
   });
   const nearScreen = new IntersectionObserver((entries) => {
     for (const entry of entries) {

@@ -471,7 +471,7 @@
       e.preventDefault();
       window.pageDeck.leave();
       const target = document.getElementById(link.getAttribute("href").slice(1));
-      target.scrollIntoView({ behavior: "instant", block: "start" });
+      window.pageLanding.land(target);
       text.focus({ preventScroll: true });
     });
   }

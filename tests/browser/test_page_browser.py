@@ -420,6 +420,42 @@ def test_a_link_into_the_page_lands_even_on_a_slow_computer(browser, quick_build
         context.close()
 
 
+def test_a_landing_holds_while_the_sections_above_it_render(browser, quick_build):
+    """A phone at CPU 4x, a link followed the moment the page is parsed: the sections above the target
+    render after it has landed, a few screens each, and every frame shows the target where it landed,
+    below the top bar (the browser's own scroll anchoring alone lost it by up to 20,000 px)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
+        page.goto((quick_build.out / PAGE).resolve().as_uri(), wait_until="domcontentloaded")
+        # a ResizeObserver made after the page's own sees each frame's layout after the page has re-aimed
+        page.evaluate("""() => {
+            const target = document.getElementById('rl'), sections = document.querySelectorAll('main > .section');
+            window.__tops = [];
+            window.__waiting = () => document.querySelectorAll('main > .section:not(.hero):not(.rendered)').length;
+            const record = new ResizeObserver(() =>
+                window.__tops.push([target.getBoundingClientRect().top, __waiting()]));
+            for (const section of sections) record.observe(section);
+            const link = document.createElement('a');
+            link.href = '#rl';
+            document.querySelector('main').append(link);
+            link.click(); }""")
+        for _ in range(300):
+            if page.evaluate("__waiting()") == 0:
+                break
+            page.wait_for_timeout(100)
+        page.wait_for_timeout(1000)
+        tops = page.evaluate("window.__tops")
+        above = page.evaluate("""Array.from(document.querySelectorAll('main > .section')).filter(s =>
+            s.compareDocumentPosition(document.getElementById('rl')) & Node.DOCUMENT_POSITION_FOLLOWING).length""")
+        assert max(waiting for _, waiting in tops) >= above - 1, "the sections above render after the landing"
+        assert all(0 <= top <= 120 for top, _ in tops), [round(top) for top, _ in tops]
+        assert 0 <= page.evaluate("document.getElementById('rl').getBoundingClientRect().top") <= 120
+    finally:
+        context.close()
+
+
 def test_the_section_links_land_on_their_sections(desktop):
     for anchor in ("reward", "handout", "pretraining"):
         # a reader scrolls the nav to the link, then clicks it with the pointer, where it is (a Playwright
