@@ -14,7 +14,11 @@
   };
   function renderNext() {
     const left = waiting();
-    if (!left.length) { root.classList.remove("first-screen"); return; }
+    if (!left.length) {
+      root.classList.remove("first-screen");
+      document.dispatchEvent(new Event("pagerendered"));
+      return;
+    }
     left.sort((a, b) => distance(a) - distance(b))[0].classList.add("rendered");
     requestAnimationFrame(renderNext);
   }
@@ -28,7 +32,8 @@
       if (section.compareDocumentPosition(next) & Node.DOCUMENT_POSITION_FOLLOWING && distance(next) === 0) render(next);
     }
   }
-  window.pageFirstScreen = { render, renderOnScreenAfter };
+  const rendered = () => !root.classList.contains("first-screen");
+  window.pageFirstScreen = { render, renderOnScreenAfter, rendered };
   /* once the page is parsed (the first screen has painted by then): land, then render a section a frame */
   const start = () => requestAnimationFrame(() => requestAnimationFrame(() => {
     const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));

@@ -33,20 +33,47 @@
      after (first_screen.js), and their parts are built as they near the screen: each time a section
      changes height, the page aims at the target again, after layout and before paint, so the target stays
      where it landed until the reader scrolls. (The browser's scroll anchoring alone lost the place while
-     the sections above rendered, by up to 20,000 px on a slow phone.) */
+     the sections above rendered, by up to 20,000 px on a slow phone. The stylesheet sets no smooth
+     scrolling, so no glide the browser starts on its own can end somewhere else after the landing.) */
   const landing = (() => {
+    const SETTLE_MS = 1500;
     let target = null;          // what the page holds in place, if anything
-    let gliding = false;        // a short jump glides there, and is re-aimed gliding
-    const aim = () => target.scrollIntoView({ block: "start", behavior: gliding ? "auto" : "instant" });   // auto: smooth, unless motion is reduced
-    const hold = new ResizeObserver(() => { if (target) aim(); });
+    let gliding = false;        // a short jump glides there (unless motion is reduced), and is re-aimed gliding
+    const still = window.matchMedia("(prefers-reduced-motion: reduce)");
+    const aim = () => target.scrollIntoView({ block: "start", behavior: gliding && !still.matches ? "smooth" : "instant" });
+    let held = 0;               // where the target's top was last aimed, in the window
+    function aimAgain() {
+      aim();
+      held = target.getBoundingClientRect().top;
+    }
+    const hold = new ResizeObserver(() => { if (target) aimAgain(); });
     for (const section of sections) hold.observe(section);
     const release = () => { target = null; };
-    /* the reader scrolls, or is about to: the page is theirs again */
+    /* The hold ends when the reader scrolls, or is about to, or something else moves the page or the focus
+       out of the section (find in page, a screen reader): the page is theirs again */
     for (const type of ["wheel", "touchstart", "keydown", "mousedown"]) {
       window.addEventListener(type, release, { capture: true, passive: true });
     }
     window.addEventListener("beforeprint", release);
-    window.addEventListener("scrollend", () => { gliding = false; });
+    window.addEventListener("scroll", () => {
+      if (target && !gliding && Math.abs(target.getBoundingClientRect().top - held) > 1) release();
+    }, { passive: true });
+    window.addEventListener("scrollend", () => {
+      gliding = false;
+      if (target) held = target.getBoundingClientRect().top;
+    });
+    document.addEventListener("focusin", (e) => {
+      const section = target && target.closest("main > .section");
+      if (section && e.target.closest("main") && !section.contains(e.target)) release();
+    });
+    /* and once every section has rendered, and what was built near the landing has settled */
+    let landings = 0;
+    function letGoWhenSettled() {
+      const landing = ++landings;
+      const later = () => setTimeout(() => { if (landing === landings) release(); }, SETTLE_MS);
+      if (window.pageFirstScreen.rendered()) later();
+      else document.addEventListener("pagerendered", later, { once: true });
+    }
     /* a long way is jumped at once (painting every screen on the way costs a slow computer more than the
        glide is worth); options.glide: a short one glides */
     function land(to, options = {}) {
@@ -54,8 +81,9 @@
       window.pageFirstScreen.render(section);
       target = to;
       gliding = Boolean(options.glide) && Math.abs(to.getBoundingClientRect().top) <= 2 * window.innerHeight;
-      aim();
+      aimAgain();
       window.pageFirstScreen.renderOnScreenAfter(section);
+      letGoWhenSettled();
     }
     return { land, release };
   })();
@@ -82,6 +110,7 @@
   window.addEventListener("hashchange", () => {
     const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
     if (target && target.closest("main")) landing.land(target, { glide: true });
+    else landing.release();           // back to where no fragment was: the browser puts the page back
   });
   const nearScreen = new IntersectionObserver((entries) => {
     for (const entry of entries) {

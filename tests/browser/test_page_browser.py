@@ -456,6 +456,48 @@ def test_a_landing_holds_while_the_sections_above_it_render(browser, quick_build
         context.close()
 
 
+def slow_desktop(browser, quick_build, fragment: str = ""):
+    """The page at 1440x900, CPU 4x slower, from the moment it is parsed (sections still rendering)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    page.goto((quick_build.out / PAGE).resolve().as_uri() + fragment, wait_until="domcontentloaded")
+    return context, page
+
+
+def test_back_to_the_top_lets_go_of_a_landing(browser, quick_build):
+    """A section link followed while the page still renders, then Back: the page returns to the top, and
+    the landing it left does not pull it back down as the sections go on rendering."""
+    context, page = slow_desktop(browser, quick_build)
+    try:
+        page.evaluate("document.querySelector('.section-nav a[data-nav=rl]').click()")
+        page.wait_for_timeout(300)
+        page.go_back()
+        scrolls = []
+        for _ in range(20):
+            page.wait_for_timeout(100)
+            scrolls.append(page.evaluate("scrollY"))
+        assert page.evaluate("location.hash") == "" and scrolls[-10:] == [0] * 10, scrolls
+    finally:
+        context.close()
+
+
+def test_a_focus_moved_elsewhere_lets_go_of_a_landing(browser, quick_build):
+    """What a screen reader does: after a landing, the focus moves to another section while the page still
+    renders. The page follows the focus there and stays, and does not snap back to the landing."""
+    context, page = slow_desktop(browser, quick_build, "#rl")
+    try:
+        page.wait_for_selector("#why-three.rendered", state="attached")
+        page.evaluate("() => { const h = document.querySelector('#why-three h2'); h.tabIndex = -1; h.focus(); }")
+        tops = []
+        for _ in range(20):
+            page.wait_for_timeout(100)
+            tops.append(page.evaluate("document.querySelector('#why-three h2').getBoundingClientRect().top"))
+        assert all(0 <= top < 900 for top in tops[5:]), tops
+    finally:
+        context.close()
+
+
 def test_the_section_links_land_on_their_sections(desktop):
     for anchor in ("reward", "handout", "pretraining"):
         # a reader scrolls the nav to the link, then clicks it with the pointer, where it is (a Playwright
