@@ -58,7 +58,10 @@
     window.addEventListener("scroll", () => {
       if (target && !gliding && Math.abs(target.getBoundingClientRect().top - held) > 1) release();
     }, { passive: true });
+    /* (a scroll made by a script fires scrollend before scroll: only the end of the page's own glide
+       moves where the target is held) */
     window.addEventListener("scrollend", () => {
+      if (!gliding) return;
       gliding = false;
       if (target) held = target.getBoundingClientRect().top;
     });
@@ -82,7 +85,7 @@
       target = to;
       gliding = Boolean(options.glide) && Math.abs(to.getBoundingClientRect().top) <= 2 * window.innerHeight;
       aimAgain();
-      window.pageFirstScreen.renderOnScreenAfter(section);
+      if (section) window.pageFirstScreen.renderOnScreenAfter(section);    // (none: the skip link's <main>)
       letGoWhenSettled();
     }
     return { land, release };

@@ -498,6 +498,43 @@ def test_a_focus_moved_elsewhere_lets_go_of_a_landing(browser, quick_build):
         context.close()
 
 
+def test_a_scroll_by_something_else_lets_go_of_a_landing(browser, quick_build):
+    """Find in page or a script scrolls the page soon after a landing, with sections still rendering: the
+    page stays where it was scrolled to, and is not pulled back to the landing."""
+    context, page = slow_desktop(browser, quick_build, "#rl")
+    try:
+        page.wait_for_timeout(700)
+        page.evaluate("window.scrollBy({top: 2500, behavior: 'instant'})")
+        tops = []
+        for _ in range(20):
+            page.wait_for_timeout(100)
+            tops.append(page.evaluate("document.getElementById('rl').getBoundingClientRect().top"))
+        assert all(top < -2000 for top in tops), tops
+    finally:
+        context.close()
+
+
+def test_the_skip_link_lands_while_the_page_renders(browser, quick_build):
+    context, page = slow_desktop(browser, quick_build, "#main")
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.wait_for_timeout(1500)
+        assert errors == [] and page.evaluate("scrollY") < 200
+    finally:
+        context.close()
+
+
+def test_focusing_the_top_bar_does_not_move_the_page(desktop):
+    """The bar sticks at the top: a keyboard user tabbing through it leaves the page where it is."""
+    desktop.js("document.getElementById('rl').scrollIntoView({behavior: 'instant'})")
+    before = desktop.js("scrollY")
+    for control in ("a[data-nav=reward]", "#present-button", ".brand"):
+        desktop.js(f"document.querySelector('.topbar {control}').focus()")
+        desktop.page.wait_for_timeout(100)
+        assert desktop.js("scrollY") == before, control
+
+
 def test_the_section_links_land_on_their_sections(desktop):
     for anchor in ("reward", "handout", "pretraining"):
         # a reader scrolls the nav to the link, then clicks it with the pointer, where it is (a Playwright
