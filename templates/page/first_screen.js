@@ -32,6 +32,13 @@
       if (section.compareDocumentPosition(next) & Node.DOCUMENT_POSITION_FOLLOWING && distance(next) === 0) render(next);
     }
   }
+  /* Home and End go to the very top and bottom of the page: it is rendered whole first, so that they get
+     there (sections rendering above or below during their glide would move where it ends) */
+  document.addEventListener("keydown", (e) => {
+    if ((e.key === "Home" || e.key === "End") && !e.target.closest("input, textarea, select, [contenteditable]")) {
+      for (const section of waiting()) render(section);
+    }
+  }, true);
   const rendered = () => !root.classList.contains("first-screen");
   window.pageFirstScreen = { render, renderOnScreenAfter, rendered };
   /* once the page is parsed (the first screen has painted by then): land, then render a section a frame */

@@ -525,6 +525,19 @@ def test_the_skip_link_lands_while_the_page_renders(browser, quick_build):
         context.close()
 
 
+@pytest.mark.parametrize("key", ["Home", "End"])
+def test_home_and_end_reach_the_ends_while_the_page_renders(browser, quick_build, key):
+    context, page = slow_desktop(browser, quick_build, "#rl")
+    try:
+        page.wait_for_timeout(150)
+        page.keyboard.press(key)
+        page.wait_for_timeout(2000)
+        end = 0 if key == "Home" else page.evaluate("document.documentElement.scrollHeight - innerHeight")
+        assert abs(page.evaluate("scrollY") - end) <= 2
+    finally:
+        context.close()
+
+
 def test_focusing_the_top_bar_does_not_move_the_page(desktop):
     """The bar sticks at the top: a keyboard user tabbing through it leaves the page where it is."""
     desktop.js("document.getElementById('rl').scrollIntoView({behavior: 'instant'})")
