@@ -35,16 +35,21 @@
   /* Home and End go to the very top and bottom of the page: it is rendered whole first, so that they get
      there (sections rendering above or below during their glide would move where it ends) */
   document.addEventListener("keydown", (e) => {
-    if ((e.key === "Home" || e.key === "End") && !e.target.closest("input, textarea, select, [contenteditable]")) {
+    if ((e.key === "Home" || e.key === "End") && !(e.target.closest && e.target.closest("input, textarea, select, [contenteditable]"))) {
       for (const section of waiting()) render(section);
     }
   }, true);
   const rendered = () => !root.classList.contains("first-screen");
   window.pageFirstScreen = { render, renderOnScreenAfter, rendered };
+  /* a reader who scrolls, or presses a key, before the page has landed keeps the page where they put it */
+  let moved = false;
+  for (const type of ["wheel", "touchstart", "keydown", "mousedown"]) {
+    window.addEventListener(type, () => { moved = true; }, { capture: true, passive: true, once: true });
+  }
   /* once the page is parsed (the first screen has painted by then): land, then render a section a frame */
   const start = () => requestAnimationFrame(() => requestAnimationFrame(() => {
     const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
-    if (target && target.closest("main") && window.pageLanding) window.pageLanding.land(target);
+    if (target && target.closest("main") && window.pageLanding && !moved) window.pageLanding.land(target);
     renderNext();
   }));
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

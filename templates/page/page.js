@@ -101,6 +101,7 @@
     if (!target || !target.closest("main") || root.classList.contains("presenting")) return;
     e.preventDefault();
     const oldURL = location.href;
+    history.replaceState(Object.assign({}, history.state, { scrollY: window.scrollY }), "");   // for Back (below)
     history.pushState(null, "", link.hash);
     window.dispatchEvent(new HashChangeEvent("hashchange", { oldURL, newURL: location.href }));
     /* as a native jump does, the next Tab starts from the target */
@@ -112,8 +113,15 @@
   });
   window.addEventListener("hashchange", () => {
     const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
-    if (target && target.closest("main")) landing.land(target, { glide: true });
-    else landing.release();           // back to where no fragment was: the browser puts the page back
+    if (target && target.closest("main")) {
+      landing.land(target, { glide: true });
+      return;
+    }
+    /* Back to where no fragment was: the page goes where the reader left it (the browser keeps no place
+       for an entry that was never scrolled) */
+    landing.release();
+    const left = history.state && history.state.scrollY;
+    if (typeof left === "number") window.scrollTo({ top: left, behavior: "instant" });
   });
   const nearScreen = new IntersectionObserver((entries) => {
     for (const entry of entries) {

@@ -470,6 +470,7 @@ def test_back_to_the_top_lets_go_of_a_landing(browser, quick_build):
     the landing it left does not pull it back down as the sections go on rendering."""
     context, page = slow_desktop(browser, quick_build)
     try:
+        page.wait_for_load_state("load")         # (Chromium restores a scroll on Back once the page has loaded)
         page.evaluate("document.querySelector('.section-nav a[data-nav=rl]').click()")
         page.wait_for_timeout(300)
         page.go_back()
@@ -529,7 +530,7 @@ def test_the_skip_link_lands_while_the_page_renders(browser, quick_build):
 def test_home_and_end_reach_the_ends_while_the_page_renders(browser, quick_build, key):
     context, page = slow_desktop(browser, quick_build, "#rl")
     try:
-        page.wait_for_timeout(150)
+        assert 0 <= section_top(Loaded(page, page.url), "rl", seconds=30) <= 120     # landed
         page.keyboard.press(key)
         page.wait_for_timeout(2000)
         end = 0 if key == "Home" else page.evaluate("document.documentElement.scrollHeight - innerHeight")
