@@ -187,10 +187,7 @@
   const waiting = new Set();
   const landing = new Set();
   let drawing = false;
-  function distance(div) {
-    const box = div.getBoundingClientRect();
-    return box.bottom < 0 ? -box.bottom : Math.max(0, box.top - window.innerHeight);
-  }
+  const distance = window.pageFirstScreen.distance;
   function want(div, first) {
     near.unobserve(div);
     if (!root.classList.contains("charts-failed")) preview(div);
@@ -214,7 +211,7 @@
     drawWaiting();
   }, { rootMargin: "50% 0px" });
   window.addEventListener("hashchange", () => {
-    const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    const target = window.pageFirstScreen.hashTarget();
     if (!target || !target.closest("main") || !root.classList.contains("js-charts")) return;
     const top = target.getBoundingClientRect().top;         // where the scroll is going: the charts within a screen of it
     for (const div of pageCharts) {

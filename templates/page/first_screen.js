@@ -8,10 +8,13 @@
   root.classList.add("first-screen");
   if ("DecompressionStream" in window) root.classList.add("js-charts");   // else the static drawings show (charts.js)
   const waiting = () => Array.from(document.querySelectorAll("main > .section:not(.hero):not(.rendered)"));
-  const distance = (section) => {
-    const box = section.getBoundingClientRect();
+  /* how far an element is from the screen (0: on it) */
+  const distance = (element) => {
+    const box = element.getBoundingClientRect();
     return box.bottom < 0 ? -box.bottom : Math.max(0, box.top - window.innerHeight);
   };
+  /* the element the address's #fragment names, if any */
+  const hashTarget = () => (location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)))) || null;
   function renderNext() {
     const left = waiting();
     if (!left.length) {
@@ -40,7 +43,7 @@
     }
   }, true);
   const rendered = () => !root.classList.contains("first-screen");
-  window.pageFirstScreen = { render, renderOnScreenAfter, rendered };
+  window.pageFirstScreen = { render, renderOnScreenAfter, rendered, distance, hashTarget };
   /* a reader who scrolls, or presses a key, before the page has landed keeps the page where they put it */
   let moved = false;
   for (const type of ["wheel", "touchstart", "keydown", "mousedown"]) {
@@ -48,7 +51,7 @@
   }
   /* once the page is parsed (the first screen has painted by then): land, then render a section a frame */
   const start = () => requestAnimationFrame(() => requestAnimationFrame(() => {
-    const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    const target = hashTarget();
     if (target && target.closest("main") && window.pageLanding && !moved) window.pageLanding.land(target);
     renderNext();
   }));

@@ -112,7 +112,7 @@
     target.focus({ preventScroll: true });
   });
   window.addEventListener("hashchange", () => {
-    const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    const target = window.pageFirstScreen.hashTarget();
     if (target && target.closest("main")) {
       landing.land(target, { glide: true });
       return;
